@@ -1,0 +1,107 @@
+/*
+ * builder.h: turns a reader's stream of cells into a typed frame (internal).
+ *
+ * Every reader (CSV, JSON, ARFF, LibSVM) tokenizes its format and hands the
+ * builder one cell at a time; the builder owns type inference, missing
+ * tokens, declared schemas, limits and the column storage, so that all
+ * formats infer kinds the same way.
+ *
+ * Inference sees every value, not a sample, in at most two passes over the
+ * input, which readers keep in memory:
+ *   pass 1  every column is assumed numeric and its values are parsed into
+ *           doubles as they arrive; a column that meets a non-number drops
+ *           its doubles and only notes whether its values could all be
+ *           booleans or ISO 8601 datetimes;
+ *   pass 2  runs only if some column is not numeric, and builds just those
+ *           columns (booleans, datetimes, category dictionaries, text).
+ * A table of numbers is therefore parsed once. The reader asks
+ * lathe__builder_next_pass() after pass 1 and, if told to, replays the same
+ * cells; lathe__builder_finish() then hands over the frame.
+ *
+ * Errors name their place through the reader's `where` callback, which
+ * writes "file:line:column" for the cell being added.
+ */
+#ifndef LATHE_DATA_BUILDER_H
+#define LATHE_DATA_BUILDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lathe/read.h"
+
+typedef struct lathe__builder lathe__builder;
+
+/* Writes the current input position ("data.csv:12:5") into buf. */
+typedef void (*lathe__where_fn)(void *user, char *buf, size_t size);
+
+/* `input_bytes` (the decompressed input held by the reader) counts against the memory limit. */
+lathe_status lathe__builder_new(lathe_ctx *ctx, const lathe_read_options *options,
+                                size_t input_bytes, lathe__builder **out, lathe_error *err);
+void lathe__builder_free(lathe__builder *builder);
+void lathe__builder_set_where(lathe__builder *builder, lathe__where_fn where, void *user);
+/* Sparse input (LibSVM, sparse ARFF): a cell not given in a row is 0, not missing. */
+void lathe__builder_set_sparse(lathe__builder *builder, bool sparse);
+/* A hint of how many rows are coming, so column storage is allocated once. */
+lathe_status lathe__builder_reserve(lathe__builder *builder, size_t n_rows, lathe_error *err);
+
+/* Adds a column; a name already present is an error ("duplicate column name"). */
+lathe_status lathe__builder_add_column(lathe__builder *builder, const char *name, size_t length,
+                                       size_t *index, lathe_error *err);
+/* The column with this name, added if new (rows before it are missing, or 0 if sparse). */
+lathe_status lathe__builder_column(lathe__builder *builder, const char *name, size_t length,
+                                   size_t *index, lathe_error *err);
+size_t lathe__builder_n_columns(const lathe__builder *builder);
+/* A kind the format itself declares (ARFF); a user's declared schema still wins. */
+lathe_status lathe__builder_declare(lathe__builder *builder, size_t column, lathe_kind kind,
+                                    lathe_error *err);
+/* Declares a category in order (ARFF nominal values); other values are then errors. */
+lathe_status lathe__builder_declare_category(lathe__builder *builder, size_t column,
+                                             const char *name, size_t length, lathe_error *err);
+
+/* 1 during the first pass, 2 during the second. */
+int lathe__builder_pass(const lathe__builder *builder);
+/* False if the current pass has nothing to do with this column (readers may skip its cells). */
+bool lathe__builder_wants(const lathe__builder *builder, size_t column);
+
+/* Text from a delimited file: a missing token, a number, a boolean, a datetime or a string. */
+lathe_status lathe__builder_text(lathe__builder *builder, size_t column, const char *text,
+                                 size_t length, lathe_error *err);
+/* A typed string (JSON): never a number, but may be a missing token, boolean or datetime. */
+lathe_status lathe__builder_string(lathe__builder *builder, size_t column, const char *text,
+                                   size_t length, lathe_error *err);
+lathe_status lathe__builder_number(lathe__builder *builder, size_t column, double value,
+                                   lathe_error *err);
+lathe_status lathe__builder_boolean(lathe__builder *builder, size_t column, bool value,
+                                    lathe_error *err);
+lathe_status lathe__builder_missing(lathe__builder *builder, size_t column, lathe_error *err);
+/* One cell of a delimited row: text in the reader's buffer. */
+typedef struct lathe__cell {
+    const char *text;
+    size_t length;
+} lathe__cell;
+
+/*
+ * A whole row of text cells, one per column in column order, as
+ * lathe__builder_text on each and then lathe__builder_end_row, but with the
+ * per-cell bookkeeping done once per row: the fast path for CSV and TSV.
+ * While it runs, lathe__builder_current_column tells a `where` callback which
+ * cell a message is about.
+ */
+lathe_status lathe__builder_text_row(lathe__builder *builder, const lathe__cell *cells,
+                                     size_t n_cells, lathe_error *err);
+size_t lathe__builder_current_column(const lathe__builder *builder);
+
+/* Ends a row; cells not given in it become missing (or 0 if sparse). */
+lathe_status lathe__builder_end_row(lathe__builder *builder, lathe_error *err);
+size_t lathe__builder_n_rows(const lathe__builder *builder);
+
+/* Ends pass 1; *again is true if the reader must replay its cells for pass 2. */
+lathe_status lathe__builder_next_pass(lathe__builder *builder, bool *again, lathe_error *err);
+/* Builds the frame. The builder must still be freed. */
+lathe_status lathe__builder_finish(lathe__builder *builder, lathe_frame **out, lathe_error *err);
+
+/* True if text[0..length) is one of the options' missing tokens (or the defaults). */
+bool lathe__builder_is_missing_token(const lathe__builder *builder, const char *text,
+                                     size_t length);
+
+#endif
