@@ -6,8 +6,8 @@
  * balance, then the warnings; or, with --json, one JSON document whose keys
  * stay stable across versions (new keys may be added, none renamed).
  *
- * Options are a table (name, value, help, handler) that both the parser and
- * --help read, so the two cannot drift apart. Tables are printed in two
+ * Options are tables (cli/options.h) that both the parser and --help read,
+ * so the two cannot drift apart. Tables are printed in two
  * passes over the columns, measuring then writing, so nothing is stored per
  * column beyond the profile itself.
  */
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "lathe/profile.h"
 
 #define NAME "describe"
@@ -38,135 +39,51 @@ enum { Q25 = 1, Q50 = 2, Q75 = 3, N_LEVELS = 5 };
 typedef struct describe_args {
     const char *path;
     const char *target;
-    lathe_read_options read;
-    const char **missing; /* argc slots */
-    size_t n_missing;
-    lathe_column_decl *kinds; /* argc slots */
-    size_t n_kinds;
+    cli_read_args data;
     size_t top;
     bool json;
 } describe_args;
 
 /* ---- options ---------------------------------------------------------- */
 
-/* Applies one option; on a bad value writes why into `why` and returns false. */
-typedef bool (*option_fn)(describe_args *args, const char *value, char *why, size_t size);
-
-typedef struct option {
-    const char *name;
-    const char *value_name; /* NULL for a flag */
-    const char *help;
-    option_fn apply;
-} option;
-
-static bool set_target(describe_args *args, const char *value, char *why, size_t size)
+static bool set_target(void *target, const char *value, char *why, size_t size)
 {
     (void)why;
     (void)size;
-    args->target = value;
+    ((describe_args *)target)->target = value;
     return true;
 }
 
-static bool set_format(describe_args *args, const char *value, char *why, size_t size)
+static bool set_top(void *target, const char *value, char *why, size_t size)
 {
-    if (lathe_format_parse(value, &args->read.format))
-        return true;
-    snprintf(why, size, "unknown format '%s' (expected csv, tsv, json, arff or libsvm)", value);
-    return false;
-}
-
-static bool set_delimiter(describe_args *args, const char *value, char *why, size_t size)
-{
-    if (strcmp(value, "\\t") == 0 || strcmp(value, "tab") == 0)
-        args->read.delimiter = '\t';
-    else if (strlen(value) == 1)
-        args->read.delimiter = value[0];
-    else {
-        snprintf(why, size, "--delimiter takes one character (or 'tab'), not '%s'", value);
-        return false;
-    }
-    return true;
-}
-
-static bool set_no_header(describe_args *args, const char *value, char *why, size_t size)
-{
-    (void)value;
-    (void)why;
-    (void)size;
-    args->read.header = 0;
-    return true;
-}
-
-static bool add_missing(describe_args *args, const char *value, char *why, size_t size)
-{
-    (void)why;
-    (void)size;
-    args->missing[args->n_missing++] = value;
-    return true;
-}
-
-static bool add_kind(describe_args *args, const char *value, char *why, size_t size)
-{
-    const char *equals = strrchr(value, '=');
-    lathe_column_decl decl = {.has_kind = true};
-    if (!equals || equals == value) {
-        snprintf(why, size, "--kind takes COLUMN=KIND, not '%s'", value);
-        return false;
-    }
-    if (!lathe_kind_parse(equals + 1, &decl.kind)) {
-        snprintf(why, size,
-                 "unknown kind '%s' (expected numeric, categorical, boolean, datetime or text)",
-                 equals + 1);
-        return false;
-    }
-    char *name = strndup(value, (size_t)(equals - value));
-    if (!name) {
-        snprintf(why, size, "out of memory");
-        return false;
-    }
-    decl.name = name;
-    args->kinds[args->n_kinds++] = decl;
-    return true;
-}
-
-static bool set_top(describe_args *args, const char *value, char *why, size_t size)
-{
-    char *end;
-    errno = 0;
-    unsigned long top = strtoul(value, &end, 10);
-    if (errno || end == value || *end || value[0] == '-' || top > TOP_MAX) {
+    if (!cli_parse_count(value, TOP_MAX, &((describe_args *)target)->top)) {
         snprintf(why, size, "--top takes a whole number from 0 to %d, not '%s'", TOP_MAX, value);
         return false;
     }
-    args->top = top;
     return true;
 }
 
-static bool set_json(describe_args *args, const char *value, char *why, size_t size)
+static bool set_json(void *target, const char *value, char *why, size_t size)
 {
     (void)value;
     (void)why;
     (void)size;
-    args->json = true;
+    ((describe_args *)target)->json = true;
     return true;
 }
 
-static const option option_table[] = {
+static const cli_option describe_options[] = {
     {"--target", "COL", "the column to predict: its class balance, and leakage checks", set_target},
-    {"--format", "FORMAT", "csv, tsv, json, arff or libsvm (default: from the name or content)",
-     set_format},
-    {"--delimiter", "C", "CSV field separator, one character or 'tab' (default: sniffed)",
-     set_delimiter},
-    {"--no-header", NULL, "the first CSV row is data, not column names", set_no_header},
-    {"--missing", "TOKEN", "cell text that means missing; repeatable, replaces the defaults",
-     add_missing},
-    {"--kind", "COL=KIND",
-     "read COL as numeric, categorical, boolean, datetime or text; repeatable", add_kind},
     {"--top", "N", "most frequent values shown per column (default 10)", set_top},
     {"--json", NULL, "print one JSON object instead of tables", set_json},
 };
 
-#define N_OPTIONS (sizeof option_table / sizeof option_table[0])
+static void option_groups(describe_args *args, cli_option_group groups[2])
+{
+    groups[0] = (cli_option_group){describe_options,
+                                   sizeof describe_options / sizeof describe_options[0], args};
+    groups[1] = (cli_option_group){cli_read_options, cli_n_read_options, &args->data};
+}
 
 static void help(FILE *out)
 {
@@ -179,78 +96,24 @@ static void help(FILE *out)
           "standard input. Cells \"\", NA, N/A, NaN, null and ? are missing unless --missing\n"
           "says otherwise.\n\noptions:\n",
           out);
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "%s%s%s", option_table[i].name,
-                 option_table[i].value_name ? " " : "",
-                 option_table[i].value_name ? option_table[i].value_name : "");
-        fprintf(out, "  %-20s %s\n", left, option_table[i].help);
-    }
-    fprintf(out, "  %-20s %s\n", "-h, --help", "show this help");
+    describe_args unused;
+    cli_option_group groups[2];
+    option_groups(&unused, groups);
+    cli_print_options(out, groups, 2);
     fputs("\nexit status: 0 done, 1 the data could not be read, 2 bad usage\n", out);
-}
-
-static const option *find_option(const char *arg, const char **inline_value)
-{
-    *inline_value = NULL;
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        size_t length = strlen(option_table[i].name);
-        if (strncmp(arg, option_table[i].name, length) != 0)
-            continue;
-        if (arg[length] == '\0')
-            return &option_table[i];
-        if (arg[length] == '=' && option_table[i].value_name) {
-            *inline_value = arg + length + 1;
-            return &option_table[i];
-        }
-    }
-    return NULL;
-}
-
-/* Applies argv[*i] (and its value); returns CLI_OK or the usage error's exit code. */
-static int parse_option(describe_args *args, int argc, char **argv, int *i)
-{
-    const char *value;
-    const option *opt = find_option(argv[*i], &value);
-    if (!opt)
-        return cli_usage(NAME, "unknown option '%s'", argv[*i]);
-    if (opt->value_name && !value) {
-        if (*i + 1 >= argc)
-            return cli_usage(NAME, "%s needs a value (%s)", opt->name, opt->value_name);
-        value = argv[++*i];
-    }
-    char why[256];
-    if (!opt->apply(args, value, why, sizeof why))
-        return cli_usage(NAME, "%s", why);
-    return CLI_OK;
 }
 
 static int parse_args(describe_args *args, int argc, char **argv)
 {
-    bool options_done = false;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!options_done && strcmp(arg, "--") == 0) {
-            options_done = true;
-        } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-            int status = parse_option(args, argc, argv, &i);
-            if (status != CLI_OK)
-                return status;
-        } else if (args->path) {
-            return cli_usage(NAME, "one DATA file at a time ('%s' and '%s' given)", args->path,
-                             arg);
-        } else {
-            args->path = arg;
-        }
-    }
+    cli_option_group groups[2];
+    option_groups(args, groups);
+    size_t n_positional;
+    int status = cli_parse_options(NAME, argc, argv, groups, 2, &args->path, 1, &n_positional);
+    if (status != CLI_OK)
+        return status;
     if (!args->path)
         return cli_usage(NAME, "missing DATA (a file, or - for standard input)");
-    if (args->n_missing) {
-        args->read.missing_tokens = args->missing;
-        args->read.n_missing_tokens = args->n_missing;
-    }
-    args->read.columns = args->kinds;
-    args->read.n_columns = args->n_kinds;
+    cli_read_args_finish(&args->data);
     return CLI_OK;
 }
 
@@ -779,7 +642,7 @@ static int describe(const describe_args *args)
     lathe_error err;
     lathe_error_clear(&err);
     int status = CLI_OK;
-    if (lathe_read(ctx, args->path, &args->read, &frame, &err) != LATHE_OK) {
+    if (lathe_read(ctx, args->path, &args->data.read, &frame, &err) != LATHE_OK) {
         status = cli_fail("%s", err.message);
         goto out;
     }
@@ -808,18 +671,11 @@ out:
 static int run(int argc, char **argv)
 {
     describe_args args = {.top = 10};
-    lathe_read_options_init(&args.read);
-    args.missing = calloc((size_t)argc, sizeof *args.missing);
-    args.kinds = calloc((size_t)argc, sizeof *args.kinds);
-    int status;
-    if (!args.missing || !args.kinds)
-        status = cli_fail("out of memory");
-    else if ((status = parse_args(&args, argc, argv)) == CLI_OK)
+    cli_read_args_init(&args.data, argc);
+    int status = parse_args(&args, argc, argv);
+    if (status == CLI_OK)
         status = describe(&args);
-    for (size_t i = 0; args.kinds && i < args.n_kinds; i++)
-        free((char *)args.kinds[i].name);
-    free(args.missing);
-    free(args.kinds);
+    cli_read_args_release(&args.data);
     return status;
 }
 
