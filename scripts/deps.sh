@@ -7,7 +7,7 @@
 #   scripts/deps.sh test    that, plus the test oracles and the fuzzing compiler
 set -eu
 
-build="build-essential cmake pkg-config libjansson-dev zlib1g-dev libyaml-dev libsqlite3-dev"
+build="build-essential cmake pkg-config libjansson-dev zlib1g-dev libyaml-dev libsqlite3-dev libssl-dev liblapacke-dev libopenblas-dev"
 test="$build clang libclang-rt-14-dev python3 python3-pandas python3-sklearn"
 
 case "${1:-build}" in
