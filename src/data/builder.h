@@ -74,10 +74,18 @@ lathe_status lathe__builder_number(lathe__builder *builder, size_t column, doubl
 lathe_status lathe__builder_boolean(lathe__builder *builder, size_t column, bool value,
                                     lathe_error *err);
 lathe_status lathe__builder_missing(lathe__builder *builder, size_t column, lathe_error *err);
-/* One cell of a delimited row: text in the reader's buffer. */
+/*
+ * One cell of a delimited row: text in the reader's buffer. A reader that
+ * already recognized the text as a plain number (lathe__scan_number) sets
+ * `number` and `value`, so the builder need not parse it again; the builder
+ * still decides whether it is a number for this column (a missing token such
+ * as "-999" is not).
+ */
 typedef struct lathe__cell {
     const char *text;
     size_t length;
+    double value; /* when `number`: lathe__parse_double of the text */
+    bool number;
 } lathe__cell;
 
 /*
