@@ -101,6 +101,14 @@ LATHE_API const char *lathe_frame_category_name(const lathe_frame *frame, size_t
                                                 int32_t code);
 LATHE_API size_t lathe_frame_category_count(const lathe_frame *frame, size_t column, int32_t code);
 
+/*
+ * Writes a datetime as ISO 8601: "YYYY-MM-DD" when date_only, else
+ * "YYYY-MM-DDTHH:MM:SS[.ffffff]Z". `size` must be at least 32; returns the length.
+ */
+LATHE_API size_t lathe_datetime_format(int64_t micros, bool date_only, char *buf, size_t size);
+/* True if every value of a datetime column was a plain date. */
+LATHE_API bool lathe_frame_date_only(const lathe_frame *frame, size_t column);
+
 /* Copies a numeric column's values for this frame's rows into out[n_rows] (NaN where missing). */
 LATHE_API void lathe_frame_numeric_gather(const lathe_frame *frame, size_t column, double *out);
 

@@ -17,8 +17,11 @@
 
 #include "lathe/core.h"
 #include "lathe/frame.h"
+#include "lathe/metrics.h"
+#include "lathe/model.h"
 #include "lathe/profile.h"
 #include "lathe/read.h"
+#include "lathe/split.h"
 #include "lathe/status.h"
 
 #endif

@@ -42,7 +42,9 @@ typedef struct lathe_read_limits {
     size_t max_columns;
     size_t max_cell_bytes;
     size_t max_rows;
-    size_t max_memory_bytes; /* decompressed input plus the values built from it */
+    size_t max_memory_bytes; /* input held in memory plus the values built from it; the
+                                input is held whole unless it is a CSV/TSV file, which
+                                lathe_read streams */
 } lathe_read_limits;
 
 /* One declared column: a kind and/or a role that override inference. */
@@ -52,6 +54,7 @@ typedef struct lathe_column_decl {
     lathe_kind kind;
     bool has_role;
     lathe_role role;
+    bool optional; /* may be absent from the data; else its absence is an error */
 } lathe_column_decl;
 
 typedef struct lathe_read_options {

@@ -24,6 +24,10 @@ typedef struct cli_command {
 
 /* Each subcommand file defines one of these. */
 extern const cli_command cli_describe_command;
+extern const cli_command cli_evaluate_command;
+extern const cli_command cli_inspect_command;
+extern const cli_command cli_predict_command;
+extern const cli_command cli_train_command;
 extern const cli_command cli_version_command;
 
 /* Prints "lathe: message" to stderr; returns CLI_FAILED. */

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/datetime.h"
 #include "core/internal.h"
 #include "data/column.h"
 
@@ -324,4 +325,14 @@ lathe_status lathe_frame_take(const lathe_frame *frame, const size_t *rows, size
     }
     *out = taken;
     return LATHE_OK;
+}
+
+size_t lathe_datetime_format(int64_t micros, bool date_only, char *buf, size_t size)
+{
+    return lathe__format_datetime(micros, date_only, buf, size);
+}
+
+bool lathe_frame_date_only(const lathe_frame *frame, size_t column)
+{
+    return column_at(frame, column)->date_only;
 }

@@ -167,6 +167,11 @@ static lathe_status choose_fill(const lathe__plan_fit *in, const tally *t, lathe
                                 lathe_error *err)
 {
     lathe__impute impute = in->options->impute;
+    if (impute == LATHE__IMPUTE_NONE) { /* missing cells stay code -1 */
+        plan->impute = (uint8_t)impute;
+        plan->fill_text = lathe__strndup(in->ctx, "", 0);
+        return plan->fill_text ? LATHE_OK : lathe__error_nomem(err);
+    }
     if (impute != LATHE__IMPUTE_MOST_FREQUENT && impute != LATHE__IMPUTE_CONSTANT)
         return lathe__error(err, LATHE_INVALID,
                             "impute %s does not apply to categorical column %s (use "
@@ -269,7 +274,7 @@ static lathe_status categories_fit(const lathe__plan_fit *in, lathe__plan *plan,
     lathe_status status = tally_error(plan, tally_rows(ctx, in->frame, in->column, &t), err);
     if (status == LATHE_OK)
         status = choose_fill(in, &t, plan, err);
-    if (status == LATHE_OK && t.n_missing > 0) {
+    if (status == LATHE_OK && t.n_missing > 0 && plan->impute != LATHE__IMPUTE_NONE) {
         status = tally_add(ctx, &t, plan->fill_text, strlen(plan->fill_text), t.n_missing);
         status = tally_error(plan, status, err);
     }
@@ -277,7 +282,9 @@ static lathe_status categories_fit(const lathe__plan_fit *in, lathe__plan *plan,
         status = tally_error(plan, build_dictionary(ctx, &t, &plan->dict), err);
     if (status == LATHE_OK) {
         plan->fill_code =
-            lathe__interner_find(&plan->dict.names, plan->fill_text, strlen(plan->fill_text));
+            plan->impute == LATHE__IMPUTE_NONE
+                ? -1
+                : lathe__interner_find(&plan->dict.names, plan->fill_text, strlen(plan->fill_text));
         for (size_t r = 0; r < n_rows; r++)
             codes[r] = cell_code(plan, in->frame, in->column, r);
         status = fit_encoder(in, plan, codes, training, err);

@@ -302,6 +302,25 @@ const lathe__encoder_ops lathe__encode_onehot = {
     onehot_encode, onehot_describe, onehot_save, onehot_load,      onehot_free,
 };
 
+/* Codes for native categorical splits: missing and unknown are NaN, so trees route them. */
+static void codes_encode(const void *state, int32_t code, double *out)
+{
+    (void)state;
+    out[0] = code < 0 ? NAN : (double)code;
+}
+
+static void codes_describe(const void *state, const lathe__dictionary *dict, char *buf, size_t size)
+{
+    (void)state;
+    lathe__format(buf, size, "category codes 0..%zu for native splits (missing, unknown: NaN)",
+                  lathe__dictionary_size(dict) - 1);
+}
+
+const lathe__encoder_ops lathe__encode_codes = {
+    "codes",      false,          ordinal_fit,  one_output,   ordinal_output_name,
+    codes_encode, codes_describe, ordinal_save, ordinal_load, ordinal_free,
+};
+
 const lathe__encoder_ops lathe__encode_ordinal = {
     "ordinal",        false,        ordinal_fit,  one_output,   ordinal_output_name, ordinal_encode,
     ordinal_describe, ordinal_save, ordinal_load, ordinal_free,

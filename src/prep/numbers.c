@@ -31,7 +31,7 @@ static const lathe__num_step_ops *const step_table[] = {
 #define NO_STEP 0xff
 
 /* Table indexes by option value (NO_STEP: none). */
-static const uint8_t impute_step[LATHE__IMPUTE_COUNT] = {0, 1, 2, 3};
+static const uint8_t impute_step[LATHE__IMPUTE_COUNT] = {0, 1, 2, 3, NO_STEP};
 static const uint8_t power_step[LATHE__POWER_COUNT] = {NO_STEP, 4, 5};
 static const uint8_t scale_step[LATHE__SCALE_COUNT] = {NO_STEP, 6, 7, 8};
 
@@ -76,7 +76,8 @@ static void numbers_write(const lathe__plan *plan, const lathe_frame *frame, siz
 /* The steps a lane of this kind gets from the options. */
 static void lane_chain(lathe__lane *lane, lathe_kind kind, const lathe__prep_options *options)
 {
-    lane->steps[lane->n_steps++] = impute_step[options->impute];
+    if (impute_step[options->impute] != NO_STEP)
+        lane->steps[lane->n_steps++] = impute_step[options->impute];
     uint8_t power = kind == LATHE_KIND_NUMERIC ? power_step[options->power] : NO_STEP;
     if (power != NO_STEP)
         lane->steps[lane->n_steps++] = power;

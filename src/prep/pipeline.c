@@ -40,6 +40,7 @@ static const lathe__encoder_ops *const encoders[LATHE__ENCODE_COUNT] = {
     [LATHE__ENCODE_ORDINAL] = &lathe__encode_ordinal,
     [LATHE__ENCODE_TARGET] = &lathe__encode_target,
     [LATHE__ENCODE_DROP] = NULL,
+    [LATHE__ENCODE_CODES] = &lathe__encode_codes,
 };
 
 const lathe__encoder_ops *lathe__encoder_of(int encode)

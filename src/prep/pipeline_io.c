@@ -300,6 +300,22 @@ const char *lathe__prep_feature_name(const lathe__prep *prep, size_t feature)
     return feature < prep->n_features ? prep->feature_names[feature] : NULL;
 }
 
+bool lathe__prep_feature_is_code(const lathe__prep *prep, size_t feature)
+{
+    if (prep->n_steps > 0 || feature >= prep->n_features)
+        return false;
+    size_t first = 0;
+    for (size_t p = 0; p < prep->n_plans; p++) {
+        const lathe__plan *plan = &prep->plans[p];
+        if (feature < first + plan->n_outputs)
+            return plan->family == LATHE__FAMILY_CATEGORIES &&
+                   plan->encoder == LATHE__ENCODE_CODES &&
+                   !(plan->indicator && feature == first + plan->n_outputs - 1);
+        first += plan->n_outputs;
+    }
+    return false;
+}
+
 bool lathe__prep_is_sparse(const lathe__prep *prep)
 {
     return prep->sparse;

@@ -49,7 +49,8 @@
     X(MEAN, "mean")                                                                                \
     X(MEDIAN, "median")                                                                            \
     X(MOST_FREQUENT, "most_frequent")                                                              \
-    X(CONSTANT, "constant")
+    X(CONSTANT, "constant")                                                                        \
+    X(NONE, "none")
 
 #define LATHE__POWER_MAP(X)                                                                        \
     X(NONE, "none")                                                                                \
@@ -66,7 +67,8 @@
     X(ONEHOT, "onehot")                                                                            \
     X(ORDINAL, "ordinal")                                                                          \
     X(TARGET, "target")                                                                            \
-    X(DROP, "drop")
+    X(DROP, "drop")                                                                                \
+    X(CODES, "codes")
 
 #define LATHE__SELECT_MAP(X)                                                                       \
     X(NONE, "none")                                                                                \
@@ -193,6 +195,14 @@ typedef struct lathe__prep_spec {
  */
 void lathe__prep_spec_default(lathe__prep_spec *spec, bool model_needs_scaling);
 
+/*
+ * The defaults for models that handle missing values and categories
+ * themselves (trees): nothing is imputed or scaled, so missing numbers stay
+ * NaN, and categories become their codes (NaN when missing or unknown),
+ * which lathe__prep_feature_is_code marks for native categorical splits.
+ */
+void lathe__prep_spec_default_native(lathe__prep_spec *spec);
+
 typedef struct lathe__prep lathe__prep;
 
 /*
@@ -234,6 +244,8 @@ size_t lathe__prep_n_features(const lathe__prep *prep);
 /* "glucose", "color=red", "color=infrequent", "date.month", "mass.missing", "pca_3". */
 const char *lathe__prep_feature_name(const lathe__prep *prep, size_t feature);
 bool lathe__prep_is_sparse(const lathe__prep *prep);
+/* True if the feature holds category codes (encode "codes", no matrix steps after it). */
+bool lathe__prep_feature_is_code(const lathe__prep *prep, size_t feature);
 
 /*
  * What was chosen, one note per input column and per matrix step, e.g.

@@ -87,6 +87,14 @@ void lathe__prep_spec_default(lathe__prep_spec *spec, bool model_needs_scaling)
     spec->layout = LATHE__LAYOUT_AUTO;
 }
 
+void lathe__prep_spec_default_native(lathe__prep_spec *spec)
+{
+    lathe__prep_spec_default(spec, false);
+    for (int kind = 0; kind < LATHE_KIND_COUNT; kind++)
+        spec->by_kind[kind].impute = LATHE__IMPUTE_NONE;
+    spec->by_kind[LATHE_KIND_CATEGORICAL].encode = LATHE__ENCODE_CODES;
+}
+
 static bool in_range(int value, int count)
 {
     return value >= 0 && value < count;
@@ -99,6 +107,12 @@ static lathe_status check_options(const lathe__prep_options *o, const char *whos
         !in_range((int)o->scale, LATHE__SCALE_COUNT) ||
         !in_range((int)o->encode, LATHE__ENCODE_COUNT))
         return lathe__error(err, LATHE_INVALID, "%s: an option is out of range", whose);
+    if (o->impute == LATHE__IMPUTE_NONE &&
+        (o->power != LATHE__POWER_NONE || o->scale != LATHE__SCALE_NONE))
+        return lathe__error(err, LATHE_INVALID,
+                            "%s: impute none keeps missing values for models that handle them "
+                            "(trees), so it cannot be combined with a power transform or scaling",
+                            whose);
     if (!isfinite(o->fill_number))
         return lathe__error(err, LATHE_INVALID, "%s: fill value must be a finite number", whose);
     if (!(o->min_frequency >= 0) || !isfinite(o->min_frequency))

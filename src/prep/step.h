@@ -96,7 +96,8 @@ typedef struct lathe__encoder_ops {
     void (*free)(lathe_ctx *ctx, void *state);
 } lathe__encoder_ops;
 
-extern const lathe__encoder_ops lathe__encode_onehot, lathe__encode_ordinal, lathe__encode_target;
+extern const lathe__encoder_ops lathe__encode_onehot, lathe__encode_ordinal, lathe__encode_target,
+    lathe__encode_codes;
 
 /* ---- date parts ------------------------------------------------------- */
 

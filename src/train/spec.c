@@ -482,3 +482,28 @@ void lathe__spec_free(lathe_ctx *ctx, lathe__spec *spec)
     lathe__free(ctx, spec->model);
     lathe__free(ctx, spec);
 }
+
+lathe_status lathe_spec_columns(lathe_ctx *ctx, const char *spec_path, lathe_column_decl **out,
+                                size_t *count, lathe_error *err)
+{
+    lathe__spec *spec;
+    lathe_status status = lathe__spec_load(ctx, spec_path, &spec, err);
+    if (status != LATHE_OK)
+        return status;
+    /* Hand the declarations over; the names move with them. */
+    *out = spec->columns;
+    *count = spec->n_columns;
+    spec->columns = NULL;
+    spec->n_columns = 0;
+    lathe__spec_free(ctx, spec);
+    if (!*out && !(*out = lathe__calloc(ctx, 1, sizeof **out)))
+        return lathe__error_nomem(err);
+    return LATHE_OK;
+}
+
+void lathe_column_decls_free(lathe_ctx *ctx, lathe_column_decl *decls, size_t count)
+{
+    for (size_t i = 0; decls && i < count; i++)
+        lathe__free(ctx, (char *)decls[i].name);
+    lathe__free(ctx, decls);
+}

@@ -14,8 +14,10 @@
 #   stderr-has: some text
 #   stderr-lacks: some text
 #
-# `args` is split like a shell command line, so quotes group words; nothing
-# else is expanded. Every -has/-lacks line is a fixed string (not a pattern)
+# `args` is split like a shell command line, so quotes group words; the one
+# thing expanded is @WORK@, a scratch folder shared by the cases of a file
+# (so one case can train a model and the next predict with it); `stdin` may
+# name a file there too. Every -has/-lacks line is a fixed string (not a pattern)
 # searched for in the whole output, after exactly one space following the
 # colon. Blank lines are ignored. Prints one line per case, the output of
 # failed ones, and a last line "N passed, N failed"; exits 1 if any failed.
@@ -29,6 +31,7 @@ test_file=$1
 lathe=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/lathe-cli.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
+mkdir "$work/files" || exit 2
 trap 'exit 2' INT TERM
 
 passed=0
@@ -67,8 +70,9 @@ show_output() {
 
 # Runs lathe with the words of $1, split as a shell would; returns its exit status.
 run_lathe() {
-    eval "set -- $1"
-    "$lathe" "$@" <"$stdin" >"$work/stdout" 2>"$work/stderr"
+    eval "set -- $(printf '%s' "$1" | sed "s|@WORK@|$work/files|g")"
+    "$lathe" "$@" <"$(printf '%s' "$stdin" | sed "s|@WORK@|$work/files|g")" \
+        >"$work/stdout" 2>"$work/stderr"
 }
 
 run_case() {

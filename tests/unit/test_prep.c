@@ -804,3 +804,47 @@ TEST(bad_specs_and_targets_are_refused)
     CHECK_STR(lathe__prep_choice_name(LATHE__CHOICE_ENCODE, LATHE__ENCODE_ONEHOT), "onehot");
     lathe_frame_free(frame);
 }
+
+TEST(native_defaults_keep_missing_values_and_give_category_codes)
+{
+    lathe_frame *train = csv("x,color\n1,red\n,blue\n3,\n4,red\n");
+    lathe_frame *later = csv("x,color\n,green\n5,blue\n");
+    CHECK(train && later);
+    lathe__prep_spec spec;
+    lathe__prep_spec_default_native(&spec);
+    lathe__prep *prep;
+    lathe__matrix x = {0}, y = {0};
+    lathe_error err;
+    CHECK_OK(fit(train, NULL, LATHE__TASK_REGRESSION, 0, &spec, &prep, &x, &err), err);
+    CHECK_EQ(lathe__prep_n_features(prep), 2);
+    CHECK(!lathe__prep_feature_is_code(prep, 0));
+    CHECK(lathe__prep_feature_is_code(prep, 1));
+    CHECK_NEAR(at(&x, 0, 0), 1, 0);
+    CHECK(isnan(at(&x, 1, 0)));     /* missing numbers stay missing */
+    CHECK_NEAR(at(&x, 0, 1), 1, 0); /* codes in sorted order: blue 0, red 1 */
+    CHECK_NEAR(at(&x, 1, 1), 0, 0);
+    CHECK(isnan(at(&x, 2, 1))); /* a missing category */
+    CHECK_OK(lathe__prep_transform(prep, later, &y, &err), err);
+    CHECK(isnan(at(&y, 0, 0)));
+    CHECK(isnan(at(&y, 0, 1))); /* an unknown category */
+    CHECK_NEAR(at(&y, 1, 1), 0, 0);
+    lathe__matrix_release(context(), &x);
+    lathe__matrix_release(context(), &y);
+    lathe__prep_free(prep);
+    lathe_frame_free(train);
+    lathe_frame_free(later);
+}
+
+TEST(impute_none_refuses_scaling)
+{
+    lathe_frame *train = csv("x\n1\n\n3\n");
+    CHECK(train);
+    lathe__prep_spec spec = plain_spec();
+    spec.by_kind[LATHE_KIND_NUMERIC].impute = LATHE__IMPUTE_NONE;
+    spec.by_kind[LATHE_KIND_NUMERIC].scale = LATHE__SCALE_STANDARD;
+    lathe__prep *prep;
+    lathe_error err;
+    CHECK_EQ(fit(train, NULL, LATHE__TASK_REGRESSION, 0, &spec, &prep, NULL, &err), LATHE_INVALID);
+    CHECK_HAS(err.message, "impute none keeps missing values");
+    lathe_frame_free(train);
+}

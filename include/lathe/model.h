@@ -1,0 +1,127 @@
+/*
+ * model.h: training, evaluating, saving and using models.
+ *
+ * A lathe_model is everything needed to turn new rows into predictions: the
+ * input schema (the model's signature), the fitted preprocessing pipeline,
+ * the fitted estimator, the training data's reference statistics, the
+ * metrics measured at training time, the parameters and the lineage (data
+ * digest, spec, seed, Lathe version, time). It is saved as one artifact file
+ * and predicts after loading exactly as it did in the process that trained
+ * it, bit for bit: the same code transforms rows in both.
+ *
+ * Thread safety: a model is immutable once trained or loaded; any number of
+ * threads may predict and evaluate with it at once.
+ */
+#ifndef LATHE_MODEL_PUBLIC_H
+#define LATHE_MODEL_PUBLIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lathe/core.h"
+#include "lathe/frame.h"
+#include "lathe/metrics.h"
+#include "lathe/read.h"
+
+typedef struct lathe_model lathe_model;
+
+typedef struct lathe_train_options {
+    const char *target;        /* the column to predict (required here or in the spec) */
+    const char *model;         /* a family name, or "auto" (the default) */
+    const char *const *params; /* "NAME=VALUE" model parameters, over the spec's */
+    size_t n_params;
+    const char *spec_path;    /* a YAML spec (see docs), or NULL */
+    const lathe_frame *test;  /* rows to score on instead of a holdout, or NULL */
+    double holdout;           /* fraction held out for test metrics; <0: the default
+                                 0.2 (or the spec's); 0: none */
+    const char *split;        /* random, stratified, group or time; NULL: the spec's,
+                                 else stratified for classes and random for values */
+    const char *group_column; /* for split=group */
+    const char *time_column;  /* for split=time */
+    const char *task;         /* classification or regression; NULL: from the model
+                                 family and the target's values */
+    const char *data_source;  /* lineage: where the data came from */
+    const char *data_sha256;  /* lineage: digest of the data file(s), hex */
+} lathe_train_options;
+
+LATHE_API void lathe_train_options_init(lathe_train_options *options);
+
+/*
+ * The column kinds and roles a YAML spec declares, to read the training data
+ * with (lathe_read_options.columns). *out belongs to the caller, who frees it
+ * with lathe_column_decls_free.
+ */
+LATHE_API lathe_status lathe_spec_columns(lathe_ctx *ctx, const char *spec_path,
+                                          lathe_column_decl **out, size_t *count, lathe_error *err);
+LATHE_API void lathe_column_decls_free(lathe_ctx *ctx, lathe_column_decl *decls, size_t count);
+
+/* The SHA-256 of a file as 64 lowercase hex digits, for lineage. */
+LATHE_API lathe_status lathe_file_sha256(lathe_ctx *ctx, const char *path, char hex[65],
+                                         lathe_error *err);
+
+/*
+ * Fits the pipeline and the model on the training rows of `data` and, when
+ * there are test rows, measures the test metrics. The seed and thread count
+ * come from the context; the same seed gives the same model bit for bit.
+ */
+LATHE_API lathe_status lathe_train(lathe_ctx *ctx, const lathe_frame *data,
+                                   const lathe_train_options *options, lathe_model **out,
+                                   lathe_error *err);
+LATHE_API void lathe_model_free(lathe_model *model);
+
+/* Writes the artifact atomically: PATH is replaced only once the new file is complete. */
+LATHE_API lathe_status lathe_model_save(const lathe_model *model, const char *path,
+                                        lathe_error *err);
+/* Reads an artifact; every file is treated as hostile and checked before use. */
+LATHE_API lathe_status lathe_model_load(lathe_ctx *ctx, const char *path, lathe_model **out,
+                                        lathe_error *err);
+LATHE_API lathe_status lathe_model_load_buffer(lathe_ctx *ctx, const void *data, size_t size,
+                                               const char *name, lathe_model **out,
+                                               lathe_error *err);
+
+/* "classification" or "regression". */
+LATHE_API const char *lathe_model_task(const lathe_model *model);
+LATHE_API const char *lathe_model_family(const lathe_model *model);
+LATHE_API const char *lathe_model_target(const lathe_model *model);
+/* Classes in the order of predicted probabilities; 0 for regression. */
+LATHE_API size_t lathe_model_n_classes(const lathe_model *model);
+LATHE_API const char *lathe_model_class_name(const lathe_model *model, size_t index);
+
+/*
+ * Predictions for every row of `data`, which must hold the model's input
+ * columns (by name; extra columns are ignored). For a classifier, out gets
+ * n_rows * n_classes probabilities (row-major) and labels gets each row's
+ * most probable class index; for a regressor out gets n_rows values and
+ * labels may be NULL. `out` and `labels` are caller-allocated.
+ */
+LATHE_API lathe_status lathe_model_predict(const lathe_model *model, const lathe_frame *data,
+                                           double *out, int32_t *labels, lathe_error *err);
+
+/*
+ * Scores the model on `data`, which must also hold the target column (rows
+ * whose target is missing are left out). Undefined metrics (ROC-AUC with one
+ * class present) are NaN with the reason in `undefined`.
+ */
+LATHE_API lathe_status lathe_model_evaluate(const lathe_model *model, const lathe_frame *data,
+                                            lathe_metrics_report *out, lathe_error *err);
+
+/* The metrics measured on the test rows at training time (n_values 0 if none). */
+LATHE_API const lathe_metrics_report *lathe_model_test_metrics(const lathe_model *model);
+
+/*
+ * Declarations of the model's input columns and target (names and kinds),
+ * to read new data exactly as the training data was read: pass them as
+ * lathe_read_options.columns. Belongs to the model.
+ */
+LATHE_API const lathe_column_decl *lathe_model_columns(const lathe_model *model, size_t *count);
+
+/*
+ * The whole model described as one JSON document (schema, pipeline steps,
+ * family and parameters, metrics, reference statistics summary, lineage):
+ * what `lathe inspect --json` prints. The string belongs to the caller, who
+ * frees it with free().
+ */
+LATHE_API char *lathe_model_describe_json(const lathe_model *model);
+
+#endif
