@@ -220,7 +220,7 @@ static void lane_read(lathe__rbuf *buf, lathe__lane *lane, size_t n_parts)
 {
     lane->part = lathe__rbuf_u8(buf);
     lane->n_steps = lathe__rbuf_u8(buf);
-    if (lane->part >= n_parts || lane->n_steps == 0 || lane->n_steps > LATHE__LANE_STEPS) {
+    if (lane->part >= n_parts || lane->n_steps > LATHE__LANE_STEPS) {
         lathe__rbuf_fail(buf, "lane with date part %u and %u steps", lane->part, lane->n_steps);
         lane->n_steps = 0;
         return;
