@@ -75,6 +75,9 @@ LATHE_API void lathe_read_options_init(lathe_read_options *options);
  * Reads a table from `path` ("-" reads standard input). A name ending in .gz
  * is decompressed; so is any input starting with the gzip magic bytes.
  * `options` may be NULL for the defaults. On success *out belongs to the caller.
+ * An uncompressed CSV or TSV file is read a window at a time rather than
+ * whole (twice when a column needs a second look), so the file must not
+ * change while it is read; other inputs are read into memory whole.
  */
 LATHE_API lathe_status lathe_read(lathe_ctx *ctx, const char *path,
                                   const lathe_read_options *options, lathe_frame **out,

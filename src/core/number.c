@@ -4,7 +4,8 @@
  * Cells of at most 8 bytes that are digits with at most one '.' (most cells:
  * "0", "255", "0.64", "1135.2") go into one 64-bit word and convert without a
  * branch per byte (SWAR, as in fast_float), since random cell lengths make a
- * digit loop's exit a branch misprediction per cell.
+ * digit loop's exit a branch misprediction per cell. The word arithmetic is
+ * in number_scan.h, shared with lathe__scan_number, the tokenizers' scanner.
  *
  * Otherwise the text is read once, validated, and its digits gathered into a
  * 64-bit mantissa and a decimal exponent. When the mantissa has at most 19
@@ -23,68 +24,24 @@
  * locale never matters.
  */
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/number.h"
+#include "core/number_scan.h"
 
 #include "core/banned.h"
 
-/* Clinger's method needs each double operation rounded once, to double, not
- * to x87 extended precision first. */
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-#define EXACT_DOUBLE_OPS 1
-#else
-#define EXACT_DOUBLE_OPS 0
-#endif
-
-#define MAX_FAST_DIGITS 19 /* 10^19 - 1 < 2^64: the mantissa cannot wrap */
-#define MAX_EXACT_MANTISSA (UINT64_C(1) << 53)
-#define MAX_EXACT_POW10 22 /* 5^22 < 2^53, so 10^22 is an exact double */
 #define MAX_SIGNIFICANT 800
 #define EXPONENT_CAP INT64_C(1000000000000000) /* saturate; far past any finite result */
 #define PRINTED_EXPONENT_CAP 99999             /* already inf or 0 for any 801 digits */
-
-static const double exact_pow10[MAX_EXACT_POW10 + 1] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-/* For "123e30": 123 * 10^8 is still an exact integer, then times 10^22. */
-static const uint64_t int_pow10[16] = {
-    UINT64_C(1),
-    UINT64_C(10),
-    UINT64_C(100),
-    UINT64_C(1000),
-    UINT64_C(10000),
-    UINT64_C(100000),
-    UINT64_C(1000000),
-    UINT64_C(10000000),
-    UINT64_C(100000000),
-    UINT64_C(1000000000),
-    UINT64_C(10000000000),
-    UINT64_C(100000000000),
-    UINT64_C(1000000000000),
-    UINT64_C(10000000000000),
-    UINT64_C(100000000000000),
-    UINT64_C(1000000000000000),
-};
 
 static inline unsigned digit_value(char c)
 {
     return (unsigned)(unsigned char)c - '0'; /* > 9 for anything but a digit */
 }
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SHORT_PATH 1
-#else
-#define SHORT_PATH 0
-#endif
-
-#define EIGHT(byte) (UINT64_C(0x0101010101010101) * (byte))
 
 /* text[0..length), 1 to 8 bytes, as a word with the first byte lowest, never
  * reading past the end: two overlapping 4-byte loads, or three single bytes. */
@@ -102,47 +59,10 @@ static inline uint64_t load_short(const char *text, size_t length)
     return first | middle << (8 * (length / 2)) | last << (8 * (length - 1));
 }
 
-/* True if all eight bytes are '0'-'9' (any byte values; from fast_float). */
-static inline bool all_digits(uint64_t word)
-{
-    return (((word + EIGHT(0x46)) | (word - EIGHT(0x30))) & EIGHT(0x80)) == 0;
-}
-
-/* Eight digit characters, first byte most significant, as their value (fast_float). */
-static inline uint32_t eight_digits_value(uint64_t word)
-{
-    const uint64_t mask = UINT64_C(0x000000FF000000FF);
-    const uint64_t mul1 = UINT64_C(0x000F424000000064); /* 100 + (1000000 << 32) */
-    const uint64_t mul2 = UINT64_C(0x0000271000000001); /* 1 + (10000 << 32) */
-    word -= EIGHT(0x30);
-    word = word * 10 + (word >> 8);
-    return (uint32_t)(((word & mask) * mul1 + ((word >> 16) & mask) * mul2) >> 32);
-}
-
-/*
- * Text of 1 to 8 bytes that is digits with at most one '.', as in most cells,
- * without a branch per byte: the bytes go into one word behind leading '0's,
- * the point is cut out, and all eight digits convert at once. At most 8
- * digits and 10^7, so the one division is exact. False for anything else.
- */
+/* Text of 1 to 8 bytes that is digits with at most one '.', as in most cells. */
 static inline bool parse_short(const char *text, size_t length, double *value)
 {
-    unsigned shift = 8 * (unsigned)(8 - length);
-    uint64_t word = load_short(text, length) << shift;
-    word |= EIGHT('0') & ~(UINT64_MAX << shift);
-    uint64_t points = word ^ EIGHT('.');
-    points = (points - EIGHT(0x01)) & ~points & EIGHT(0x80); /* lowest bit set is exact */
-    /* With a point at byte k, bytes below it move up one over it; without one
-     * k comes out as 7 and the result is not used. */
-    unsigned k = (unsigned)__builtin_ctzll(points | UINT64_C(1) << 63) / 8;
-    uint64_t below = (UINT64_C(1) << (8 * k)) - 1;
-    uint64_t joined = (word & below) << 8 | (word & ~below << 8) | '0';
-    uint64_t digits = points ? joined : word;
-    unsigned n_fraction = points ? 7 - k : 0;
-    if (!all_digits(digits) || (points && length < 2))
-        return false;
-    *value = (double)eight_digits_value(digits) / exact_pow10[n_fraction];
-    return true;
+    return lathe__short_decimal(load_short(text, length), length, value);
 }
 
 /* "inf" or "infinity" in any case; c | 0x20 lowercases letters and maps no
@@ -268,13 +188,9 @@ static lathe__number_result parse_slow(const char *text, size_t length, double *
     return isinf(value) ? LATHE__NUMBER_RANGE : LATHE__NUMBER_OK;
 }
 
-/* Sets the sign bit rather than negating, which would need a branch. */
 static inline lathe__number_result finish(double value, uint64_t sign, double *out)
 {
-    uint64_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    bits |= sign;
-    memcpy(out, &bits, sizeof bits);
+    *out = lathe__with_sign(value, sign);
     return LATHE__NUMBER_OK;
 }
 
@@ -289,7 +205,7 @@ lathe__number_result lathe__parse_double(const char *text, size_t length, double
     }
 
     double value;
-    if (SHORT_PATH && EXACT_DOUBLE_OPS && (size_t)(end - p) - 1 < 8 &&
+    if (LATHE__LITTLE_ENDIAN && LATHE__EXACT_DOUBLE_OPS && (size_t)(end - p) - 1 < 8 &&
         parse_short(p, (size_t)(end - p), &value))
         return finish(value, sign, out);
 
@@ -334,20 +250,21 @@ lathe__number_result lathe__parse_double(const char *text, size_t length, double
         exponent += written;
     }
 
-    if (n_digits > MAX_FAST_DIGITS)
+    if (n_digits > LATHE__MAX_FAST_DIGITS)
         return parse_slow(text, length, out);
     if (exponent == 0 || mantissa == 0) {
         value = (double)mantissa; /* one correctly rounded conversion */
-    } else if (!EXACT_DOUBLE_OPS || mantissa > MAX_EXACT_MANTISSA) {
+    } else if (!LATHE__EXACT_DOUBLE_OPS || mantissa > LATHE__MAX_EXACT_MANTISSA) {
         return parse_slow(text, length, out);
-    } else if (exponent < 0 && exponent >= -MAX_EXACT_POW10) {
-        value = (double)mantissa / exact_pow10[-exponent];
-    } else if (exponent > 0 && exponent <= MAX_EXACT_POW10) {
-        value = (double)mantissa * exact_pow10[exponent];
-    } else if (exponent > MAX_EXACT_POW10 && exponent <= MAX_EXACT_POW10 + 15 &&
-               mantissa <= MAX_EXACT_MANTISSA / int_pow10[exponent - MAX_EXACT_POW10]) {
-        value = (double)(mantissa * int_pow10[exponent - MAX_EXACT_POW10]) *
-                exact_pow10[MAX_EXACT_POW10];
+    } else if (exponent < 0 && exponent >= -LATHE__MAX_EXACT_POW10) {
+        value = (double)mantissa / lathe__exact_pow10[-exponent];
+    } else if (exponent > 0 && exponent <= LATHE__MAX_EXACT_POW10) {
+        value = (double)mantissa * lathe__exact_pow10[exponent];
+    } else if (exponent > LATHE__MAX_EXACT_POW10 && exponent <= LATHE__MAX_EXACT_POW10 + 15 &&
+               mantissa <= LATHE__MAX_EXACT_MANTISSA /
+                               lathe__int_pow10[exponent - LATHE__MAX_EXACT_POW10]) {
+        value = (double)(mantissa * lathe__int_pow10[exponent - LATHE__MAX_EXACT_POW10]) *
+                lathe__exact_pow10[LATHE__MAX_EXACT_POW10];
     } else {
         return parse_slow(text, length, out);
     }
@@ -366,12 +283,13 @@ lathe__number_result lathe__parse_int64(const char *text, size_t length, int64_t
     size_t n_digits = (size_t)(end - p);
     if (n_digits == 0)
         return LATHE__NUMBER_INVALID;
-    if (SHORT_PATH && n_digits <= 8) {
+    if (LATHE__LITTLE_ENDIAN && n_digits <= 8) {
         unsigned shift = 8 * (unsigned)(8 - n_digits);
-        uint64_t word = load_short(p, n_digits) << shift | (EIGHT('0') & ~(UINT64_MAX << shift));
-        if (!all_digits(word))
+        uint64_t word =
+            load_short(p, n_digits) << shift | (LATHE__EIGHT('0') & ~(UINT64_MAX << shift));
+        if (!lathe__all_digits(word))
             return LATHE__NUMBER_INVALID;
-        int64_t value = (int64_t)eight_digits_value(word);
+        int64_t value = (int64_t)lathe__eight_digits_value(word);
         *out = negative ? -value : value;
         return LATHE__NUMBER_OK;
     }

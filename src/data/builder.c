@@ -4,9 +4,12 @@
  *
  * Pass 1 keeps, per column, the doubles parsed so far (while every present
  * value is a number), the missing bitmap (final after pass 1), and whether
- * all present values could be booleans or datetimes. Pass 2 materializes
- * the columns that turned out not to be numeric. Row storage is sized from
- * the reader's hint and grows by half when the hint was short.
+ * all present values could be booleans or datetimes; a column that can
+ * only be categorical from its first present value on is interned right
+ * away (early_category). Pass 2 materializes the other columns that turned
+ * out not to be numeric. Row storage is sized from the reader's hint and
+ * grows by half when the hint was short. Numbers of text rows pass through
+ * a small row-major stage on their way to the columns (STAGE_ROWS).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +20,7 @@
 #include "core/intern.h"
 #include "core/internal.h"
 #include "core/number.h"
+#include "core/number_scan.h"
 #include "core/utf8.h"
 #include "data/builder.h"
 #include "data/column.h"
@@ -57,6 +61,8 @@ typedef struct column_state {
     size_t n_missing;
     size_t last_row; /* 1 + the row of the last cell given, so a row's cells are counted once */
 
+    bool early; /* certainly categorical from its first present value on: built in pass 1 */
+
     /* pass 2 */
     bool building;
     uint8_t *booleans;
@@ -82,6 +88,7 @@ struct lathe__builder {
     bool empty_is_missing;
     bool missing_first_byte[256];
     bool number_first_byte[256]; /* may start a number and no missing token */
+    bool scanned_numbers_count;  /* no missing token can be a number a reader scanned */
     size_t current_column;
     lathe__where_fn where;
     void *where_user;
@@ -181,8 +188,11 @@ lathe_status lathe__builder_new(lathe_ctx *ctx, const lathe_read_options *option
         else
             b->missing_first_byte[(unsigned char)token[0]] = true;
     }
-    for (const char *c = "0123456789+-."; *c; c++)
+    b->scanned_numbers_count = true;
+    for (const char *c = "0123456789+-."; *c; c++) {
         b->number_first_byte[(unsigned char)*c] = !b->missing_first_byte[(unsigned char)*c];
+        b->scanned_numbers_count &= b->number_first_byte[(unsigned char)*c];
+    }
     if (input_bytes > b->limits.max_memory_bytes) {
         lathe__free(ctx, b);
         return lathe__error(err, LATHE_LIMIT,
@@ -288,6 +298,14 @@ static bool resize_column(lathe__builder *b, column_state *c, size_t rows)
         if (!values)
             return false;
         c->values = values;
+    }
+    if (c->codes) { /* an early category's */
+        int32_t *codes = lathe__realloc_array(b->ctx, c->codes, rows, sizeof *codes);
+        if (!codes)
+            return false;
+        if (rows > b->row_capacity)
+            memset(codes + b->row_capacity, 0xff, (rows - b->row_capacity) * sizeof *codes);
+        c->codes = codes;
     }
     if (c->missing) {
         size_t old_bytes = (b->row_capacity + 7) / 8, new_bytes = (rows + 7) / 8;
@@ -644,6 +662,32 @@ static lathe_status put_category(lathe__builder *b, column_state *c, const char 
     return LATHE_OK;
 }
 
+/*
+ * Pass 1 for a present value that is not a number, after note_string. A
+ * column whose first present value is neither a number, a boolean nor a
+ * datetime can only end up categorical (or text, which the end decides from
+ * the categories), as can one declared categorical; its values are interned
+ * from then on in pass 1 already, so that a table whose other columns are
+ * numeric needs no second pass. Other columns wait for pass 2.
+ */
+static lathe_status early_category(lathe__builder *b, column_state *c, const char *text,
+                                   size_t length, lathe_error *err)
+{
+    if (!c->early) {
+        bool declared = c->user_kind && c->kind == LATHE_KIND_CATEGORICAL;
+        bool inferred =
+            !c->user_kind && !c->format_kind && !c->numeric_ok && !c->boolean_ok && !c->datetime_ok;
+        if (b->row != c->n_missing || c->closed || !(declared || inferred))
+            return LATHE_OK;
+        c->codes = lathe__realloc_array(b->ctx, NULL, b->row_capacity, sizeof *c->codes);
+        if (!c->codes)
+            return lathe__error_nomem(err);
+        memset(c->codes, 0xff, b->row_capacity * sizeof *c->codes); /* -1: missing */
+        c->early = true;
+    }
+    return put_category(b, c, text, length, err);
+}
+
 static lathe_status put_text(lathe__builder *b, column_state *c, const char *text, size_t length,
                              lathe_error *err)
 {
@@ -741,7 +785,9 @@ static lathe_status string_cell(lathe__builder *b, size_t column, const char *te
     }
     if (c->numeric_ok && !c->user_kind && !c->format_kind)
         drop_numbers(b, c);
-    return note_string(b, c, text, length, err);
+    if ((status = note_string(b, c, text, length, err)) != LATHE_OK)
+        return status;
+    return early_category(b, c, text, length, err);
 }
 
 size_t lathe__builder_current_column(const lathe__builder *b)
@@ -749,7 +795,8 @@ size_t lathe__builder_current_column(const lathe__builder *b)
     return b->current_column;
 }
 
-/* Writes the staged rows to their columns; a column that dropped its numbers has no place for them. */
+/* Writes the staged rows to their columns (a column that dropped its
+ * numbers has no place for them). */
 static void flush_stage(lathe__builder *b)
 {
     const size_t n = b->stage_columns;
@@ -800,8 +847,17 @@ static lathe_status first_pass_row(lathe__builder *b, const lathe__cell *cells, 
     if ((status = stage_row(b, &staged, err)) != LATHE_OK)
         return status;
     const size_t row = b->row, max_cell = b->limits.max_cell_bytes;
+    /* A scanned number is short and starts with a digit, sign or point: when
+     * no missing token starts so, and cells that short are allowed, such a
+     * cell passes the tests below without looking at its text. */
+    const bool take_scanned = b->scanned_numbers_count && max_cell >= LATHE__SCAN_NUMBER_BYTES;
+    column_state *columns = b->columns;
     for (size_t i = 0; i < n; i++) {
-        column_state *c = &b->columns[i];
+        column_state *c = &columns[i];
+        if (cells[i].number && take_scanned && c->numeric_ok) {
+            staged[i] = cells[i].value;
+            continue;
+        }
         const char *text = cells[i].text;
         size_t length = cells[i].length;
         /* The same tests either way; a number the reader scanned is just not parsed twice. */
@@ -906,6 +962,8 @@ static lathe_status absent_sparse(lathe__builder *b, column_state *c, lathe_erro
             c->values[b->row] = 0.0;
             return LATHE_OK;
         }
+        if (c->early) /* as pass 2 would store it */
+            return put_category(b, c, "0", 1, err);
         if (c->kind == LATHE_KIND_NUMERIC)
             return LATHE_OK;
         return note_string(b, c, "0", 1, err);
@@ -1002,6 +1060,13 @@ static lathe_status prepare_building(lathe__builder *b, column_state *c, lathe_e
     return LATHE_OK;
 }
 
+/* Shrinks an array allocated for `capacity` rows to exactly `count` elements. */
+static void *fit(lathe__builder *b, void *items, size_t count, size_t size)
+{
+    void *shrunk = lathe__realloc_array(b->ctx, items, count ? count : 1, size);
+    return shrunk ? shrunk : items;
+}
+
 lathe_status lathe__builder_next_pass(lathe__builder *b, bool *again, lathe_error *err)
 {
     flush_stage(b);
@@ -1018,6 +1083,10 @@ lathe_status lathe__builder_next_pass(lathe__builder *b, bool *again, lathe_erro
         if (c->kind == LATHE_KIND_NUMERIC) {
             if (!c->values && b->n_rows) /* declared numeric after its values were dropped */
                 return lathe__error(err, LATHE_PARSE, "column \"%s\" is not numeric", c->name);
+            continue;
+        }
+        if (c->early) { /* built already */
+            c->codes = fit(b, c->codes, b->n_rows, sizeof *c->codes);
             continue;
         }
         lathe_status status = prepare_building(b, c, err);
@@ -1068,13 +1137,6 @@ static lathe_status categories_to_text(lathe__builder *b, column_state *c, lathe
     lathe__interner_release(&c->dictionary);
     c->kind = LATHE_KIND_TEXT;
     return LATHE_OK;
-}
-
-/* Shrinks an array allocated for `capacity` rows to exactly `count` elements. */
-static void *fit(lathe__builder *b, void *items, size_t count, size_t size)
-{
-    void *shrunk = lathe__realloc_array(b->ctx, items, count ? count : 1, size);
-    return shrunk ? shrunk : items;
 }
 
 /* Moves a column's finished arrays into a frame column. */

@@ -7,14 +7,17 @@
  * formats infer kinds the same way.
  *
  * Inference sees every value, not a sample, in at most two passes over the
- * input, which readers keep in memory:
+ * input, which readers keep in memory or can read again:
  *   pass 1  every column is assumed numeric and its values are parsed into
  *           doubles as they arrive; a column that meets a non-number drops
  *           its doubles and only notes whether its values could all be
- *           booleans or ISO 8601 datetimes;
- *   pass 2  runs only if some column is not numeric, and builds just those
- *           columns (booleans, datetimes, category dictionaries, text).
- * A table of numbers is therefore parsed once. The reader asks
+ *           booleans or ISO 8601 datetimes, except that a column whose
+ *           first present value is plain text can only be categorical (or
+ *           text) and has its categories built right away;
+ *   pass 2  runs only if some column is left to build (booleans,
+ *           datetimes, declared text, categories that first looked like
+ *           something else), and builds just those columns.
+ * A table of numbers and plain strings is therefore read once. The reader asks
  * lathe__builder_next_pass() after pass 1 and, if told to, replays the same
  * cells; lathe__builder_finish() then hands over the frame.
  *
@@ -76,10 +79,11 @@ lathe_status lathe__builder_boolean(lathe__builder *builder, size_t column, bool
 lathe_status lathe__builder_missing(lathe__builder *builder, size_t column, lathe_error *err);
 /*
  * One cell of a delimited row: text in the reader's buffer. A reader that
- * already recognized the text as a plain number (lathe__scan_number) sets
- * `number` and `value`, so the builder need not parse it again; the builder
- * still decides whether it is a number for this column (a missing token such
- * as "-999" is not).
+ * already converted the text with lathe__field_number (number_scan.h: at
+ * most LATHE__SCAN_NUMBER_BYTES bytes, starting with a digit, sign or point)
+ * sets `number` and `value`, so the builder need not parse it again; the
+ * builder still decides whether it is a number for this column (a missing
+ * token such as "-999" is not).
  */
 typedef struct lathe__cell {
     const char *text;

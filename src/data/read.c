@@ -5,7 +5,9 @@
  * magic bytes rather than trusted from the name), picks the format from the
  * options, the name or the content, and hands over to that format's reader.
  * Decompressed size is capped by the memory limit, so a small .gz cannot
- * expand without bound.
+ * expand without bound. The exception is an uncompressed CSV or TSV file
+ * that is a regular file: the CSV reader streams it a window at a time,
+ * since holding a large file whole would double the memory of loading it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -209,7 +211,7 @@ lathe_status lathe_read_buffer(lathe_ctx *ctx, const void *data, size_t size, co
     if (!name)
         name = "<buffer>";
     char *inflated = NULL;
-    lathe__input input = {name, data, size};
+    lathe__input input = {.name = name, .data = data, .size = size};
     if (is_gzip(data, size)) {
         lathe_status status = gunzip(ctx, name, data, size, options->limits.max_memory_bytes,
                                      &inflated, &input.size, err);
@@ -233,6 +235,36 @@ lathe_status lathe_read_buffer(lathe_ctx *ctx, const void *data, size_t size, co
     return status;
 }
 
+/* Bytes of a file looked at to tell gzip and the format before streaming it. */
+#define PEEK_BYTES (64 * 1024)
+
+/*
+ * The format of fd if the CSV reader can stream it: a regular file, not
+ * gzip, that the options, the name or the first bytes say is CSV or TSV.
+ * AUTO otherwise (or when the first bytes cannot be read: slurp will say why).
+ */
+static lathe_format streamable_format(lathe_ctx *ctx, int fd, const char *name,
+                                      const lathe_read_options *options)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return LATHE_FORMAT_AUTO;
+    char *peek = lathe__alloc(ctx, PEEK_BYTES);
+    if (!peek)
+        return LATHE_FORMAT_AUTO;
+    ssize_t n;
+    do
+        n = pread(fd, peek, PEEK_BYTES, 0);
+    while (n < 0 && errno == EINTR);
+    lathe_format format = options->format;
+    if (n < 0 || is_gzip(peek, (size_t)n))
+        format = LATHE_FORMAT_AUTO;
+    else if (format == LATHE_FORMAT_AUTO && (format = format_from_name(name)) == LATHE_FORMAT_AUTO)
+        format = lathe__sniff_format(peek, (size_t)n);
+    lathe__free(ctx, peek);
+    return format == LATHE_FORMAT_CSV || format == LATHE_FORMAT_TSV ? format : LATHE_FORMAT_AUTO;
+}
+
 lathe_status lathe_read(lathe_ctx *ctx, const char *path, const lathe_read_options *options,
                         lathe_frame **out, lathe_error *err)
 {
@@ -247,8 +279,18 @@ lathe_status lathe_read(lathe_ctx *ctx, const char *path, const lathe_read_optio
     if (fd < 0)
         return lathe__error(err, errno == ENOENT ? LATHE_NOT_FOUND : LATHE_IO, "%s: %s", path,
                             strerror(errno));
-    char *data;
-    size_t size;
+    lathe_format format =
+        from_stdin ? LATHE_FORMAT_AUTO : streamable_format(ctx, fd, name, options);
+    if (format != LATHE_FORMAT_AUTO) {
+        lathe_read_options chosen = *options;
+        chosen.format = format;
+        lathe__input input = {.name = name, .streamed = true, .fd = fd};
+        lathe_status status = lathe__read_csv(ctx, &input, &chosen, out, err);
+        close(fd);
+        return status;
+    }
+    char *data = NULL;
+    size_t size = 0;
     lathe_status status = slurp(ctx, fd, name, options->limits.max_memory_bytes, &data, &size, err);
     if (!from_stdin)
         close(fd);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/number.h"
+#include "core/number_scan.h"
 #include "harness.h"
 
 static uint64_t bits_of(double value)
@@ -469,5 +470,126 @@ TEST(int64_random_match_strtoll)
         CHECK_MSG(lathe__parse_int64(buf, (size_t)n, &value) == LATHE__NUMBER_OK &&
                       value == expected,
                   "\"%s\"", buf);
+    }
+}
+
+/*
+ * The tokenizer's fast paths against lathe__parse_double on the same bytes:
+ * lathe__field_number (extent known) must say "yes" only with the same bits,
+ * and lathe__scan_number must stop where a plain decimal stops. The text
+ * sits in a buffer followed by bytes that look like more digits, as in a
+ * row of a CSV file, since both read past the field.
+ */
+static bool fast_paths_agree(const char *text, size_t length, char *why, size_t why_size)
+{
+    char buf[128];
+    if (length + LATHE__SCAN_NUMBER_BYTES > sizeof buf)
+        return true;
+    memcpy(buf, text, length);
+    memset(buf + length, '7', sizeof buf - length);
+    double slow = 0, fast = 0;
+    lathe__number_result result = lathe__parse_double(buf, length, &slow);
+    if (lathe__field_number(buf, length, &fast) &&
+        (result != LATHE__NUMBER_OK || bits_of(fast) != bits_of(slow))) {
+        snprintf(why, why_size, "field \"%.*s\": fast %.17g, parse_double %d %.17g", (int)length,
+                 text, fast, (int)result, slow);
+        return false;
+    }
+    /* Cut where the scan stops, the text must be that number. */
+    buf[length] = ',';
+    size_t n = lathe__scan_number(buf, &fast);
+    if (n > 0 && (lathe__parse_double(buf, n, &slow) != LATHE__NUMBER_OK ||
+                  bits_of(fast) != bits_of(slow))) {
+        snprintf(why, why_size, "scan \"%.*s\": %zu bytes, %.17g vs %.17g", (int)length, text, n,
+                 fast, slow);
+        return false;
+    }
+    return true;
+}
+
+TEST(field_number_edges)
+{
+    static const char *const cases[] = {
+        "0",
+        "-0",
+        "+0",
+        "007",
+        "-007",
+        "+5",
+        "1.",
+        "-1.",
+        ".5",
+        "-.5",
+        "+.5",
+        "0.000",
+        "255",
+        "12345678",
+        "123456789",
+        "-12345678",
+        "1234567.8",
+        "0.0400752",
+        "-0.0400752",
+        "9007199254740992",
+        "9007199254740993",
+        "900719925474099.3",
+        "1234567890123456789",
+        "12345678901234567890",
+        "0000000000000000001",
+        "00000000000000000001",
+        "1.7976931348623157",
+        "99999999999999999999",
+        "4.9e-324",
+        "1e5",
+        "1E5",
+        "-",
+        "+",
+        ".",
+        "-.",
+        "+-1",
+        "--1",
+        "1.2.3",
+        "1..2",
+        "..",
+        "1-",
+        "1+1",
+        " 1",
+        "1 ",
+        "0x10",
+        "inf",
+        "nan",
+        "1,5",
+        "\xff\x31",
+        "1\x80",
+    };
+    char why[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK_MSG(fast_paths_agree(cases[i], strlen(cases[i]), why, sizeof why), "%s", why);
+    double value = 0;
+    CHECK(lathe__field_number("-0,1111111111111111111111111111111111111", 2, &value));
+    CHECK(value == 0.0 && signbit(value));
+    CHECK(lathe__field_number("1.,1111111111111111111111111111111111111", 2, &value));
+    CHECK_EQ(value, 1.0);
+    CHECK(!lathe__field_number("-,11111111111111111111111111111111111111", 1, &value));
+    CHECK(!lathe__field_number(".,11111111111111111111111111111111111111", 1, &value));
+    CHECK(!lathe__field_number(",111111111111111111111111111111111111111", 0, &value));
+    CHECK_EQ(lathe__scan_number("12e5,1111111111111111111111111111111111", &value), 2);
+}
+
+TEST(field_number_random_match_parse_double)
+{
+    uint64_t state = 1902;
+    char buf[64], why[512];
+    for (int i = 0; i < 300000; i++) {
+        size_t length;
+        if (i % 3 == 0) {
+            random_short_number(&state, buf);
+            length = strlen(buf);
+        } else if (i % 3 == 1) {
+            random_number(&state, buf);
+            length = strlen(buf);
+        } else {
+            length = random_junk(&state, buf);
+        }
+        CHECK_MSG(fast_paths_agree(buf, length, why, sizeof why), "case %d: %s", i, why);
     }
 }

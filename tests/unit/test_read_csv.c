@@ -1,7 +1,19 @@
-/* test_read_csv.c: the CSV/TSV reader and the type inference it shares with every reader. */
+/*
+ * test_read_csv.c: the CSV/TSV reader and the type inference it shares with
+ * every reader.
+ *
+ * Every read_text also reads the same text streamed from a file, as
+ * lathe_read does, in windows of a few bytes (so records cross window ends
+ * everywhere) up to the default, and checks that the frame or the error is
+ * the same: every test here tests the streaming reader too.
+ */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "core/number.h"
+#include "data/readers.h"
 #include "harness.h"
 #include "lathe/lathe.h"
 
@@ -12,15 +24,148 @@ static void free_ctx(void)
     lathe_ctx_free(ctx);
 }
 
-static lathe_status read_text(const char *text, const lathe_read_options *options,
-                              lathe_frame **frame, lathe_error *err)
+static void need_ctx(void)
 {
     if (!ctx) {
         ctx = lathe_ctx_new();
         atexit(free_ctx);
     }
+}
+
+/* Reads text as lathe_read reads a CSV file: from a file, `window` bytes at a time (0: default). */
+static lathe_status read_streamed(const char *text, size_t length,
+                                  const lathe_read_options *options, size_t window,
+                                  lathe_frame **frame, lathe_error *err)
+{
+    need_ctx();
     lathe_error_clear(err);
-    return lathe_read_buffer(ctx, text, strlen(text), "t.csv", options, frame, err);
+    *frame = NULL;
+    char path[] = "/tmp/lathe_test_csv_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return LATHE_IO;
+    unlink(path);
+    for (size_t done = 0; done < length;) {
+        ssize_t n = write(fd, text + done, length - done);
+        if (n <= 0) {
+            close(fd);
+            return LATHE_IO;
+        }
+        done += (size_t)n;
+    }
+    lathe_read_options chosen;
+    if (options)
+        chosen = *options;
+    else
+        lathe_read_options_init(&chosen);
+    if (chosen.format == LATHE_FORMAT_AUTO)
+        chosen.format = LATHE_FORMAT_CSV;
+    lathe__input input = {.name = "t.csv", .streamed = true, .fd = fd, .window = window};
+    lathe_status status = lathe__read_csv(ctx, &input, &chosen, frame, err);
+    close(fd);
+    return status;
+}
+
+/* Empty if a and b hold the same columns, kinds, roles and cells, bit for bit; else why not. */
+static void compare_cell(const lathe_frame *a, const lathe_frame *b, size_t c, size_t r, char *why,
+                         size_t size)
+{
+    bool missing = lathe_frame_is_missing(a, c, r);
+    if (missing != lathe_frame_is_missing(b, c, r)) {
+        snprintf(why, size, "column %zu row %zu: missing differs", c, r);
+        return;
+    }
+    if (missing)
+        return;
+    bool same = true;
+    switch (lathe_frame_column_kind(a, c)) {
+    case LATHE_KIND_NUMERIC: {
+        double x = lathe_frame_numeric(a, c, r), y = lathe_frame_numeric(b, c, r);
+        same = memcmp(&x, &y, sizeof x) == 0;
+        break;
+    }
+    case LATHE_KIND_CATEGORICAL:
+        same = strcmp(lathe_frame_category_name(a, c, lathe_frame_category(a, c, r)),
+                      lathe_frame_category_name(b, c, lathe_frame_category(b, c, r))) == 0;
+        break;
+    case LATHE_KIND_BOOLEAN:
+        same = lathe_frame_boolean(a, c, r) == lathe_frame_boolean(b, c, r);
+        break;
+    case LATHE_KIND_DATETIME:
+        same = lathe_frame_datetime(a, c, r) == lathe_frame_datetime(b, c, r);
+        break;
+    case LATHE_KIND_TEXT: {
+        size_t n, m;
+        const char *x = lathe_frame_text(a, c, r, &n), *y = lathe_frame_text(b, c, r, &m);
+        same = n == m && memcmp(x, y, n) == 0;
+        break;
+    }
+    default:
+        break;
+    }
+    if (!same)
+        snprintf(why, size, "column %zu row %zu: values differ", c, r);
+}
+
+static void compare_frames(const lathe_frame *a, const lathe_frame *b, char *why, size_t size)
+{
+    why[0] = '\0';
+    if (lathe_frame_n_rows(a) != lathe_frame_n_rows(b) ||
+        lathe_frame_n_columns(a) != lathe_frame_n_columns(b)) {
+        snprintf(why, size, "shapes differ: %zux%zu and %zux%zu", lathe_frame_n_rows(a),
+                 lathe_frame_n_columns(a), lathe_frame_n_rows(b), lathe_frame_n_columns(b));
+        return;
+    }
+    for (size_t c = 0; c < lathe_frame_n_columns(a) && !why[0]; c++) {
+        if (strcmp(lathe_frame_column_name(a, c), lathe_frame_column_name(b, c)) != 0 ||
+            lathe_frame_column_kind(a, c) != lathe_frame_column_kind(b, c) ||
+            lathe_frame_column_role(a, c) != lathe_frame_column_role(b, c)) {
+            snprintf(why, size, "column %zu: name, kind or role differs", c);
+            return;
+        }
+        for (size_t r = 0; r < lathe_frame_n_rows(a) && !why[0]; r++)
+            compare_cell(a, b, c, r, why, size);
+    }
+}
+
+/* Fails the current test unless streaming text gives what reading it from memory gave. */
+static void check_streamed(const char *text, const lathe_read_options *options, lathe_status status,
+                           const lathe_frame *frame, const lathe_error *err)
+{
+    static const size_t windows[] = {4, 5, 7, 16, 61, 0};
+    char why[1024];
+    for (size_t i = 0; i < sizeof windows / sizeof windows[0]; i++) {
+        lathe_frame *streamed;
+        lathe_error streamed_err;
+        lathe_status got =
+            read_streamed(text, strlen(text), options, windows[i], &streamed, &streamed_err);
+        why[0] = '\0';
+        if (got != status)
+            snprintf(why, sizeof why, "status %d, from memory %d (%s)", (int)got, (int)status,
+                     got ? streamed_err.message : err->message);
+        else if (status != LATHE_OK && strcmp(streamed_err.message, err->message) != 0)
+            snprintf(why, sizeof why, "\"%s\", from memory \"%s\"", streamed_err.message,
+                     err->message);
+        else if (status == LATHE_OK)
+            compare_frames(streamed, frame, why, sizeof why);
+        lathe_frame_free(streamed);
+        if (why[0]) {
+            char message[1200];
+            snprintf(message, sizeof message, "streamed in windows of %zu: %s", windows[i], why);
+            harness_fail(__FILE__, __LINE__, message);
+            return;
+        }
+    }
+}
+
+static lathe_status read_text(const char *text, const lathe_read_options *options,
+                              lathe_frame **frame, lathe_error *err)
+{
+    need_ctx();
+    lathe_error_clear(err);
+    lathe_status status = lathe_read_buffer(ctx, text, strlen(text), "t.csv", options, frame, err);
+    check_streamed(text, options, status, *frame, err);
+    return status;
 }
 
 /* Reads text expecting failure, and checks the message. */
@@ -288,5 +433,268 @@ TEST(spaces_around_unquoted_fields_are_trimmed)
     CHECK_EQ(lathe_frame_numeric(f, 0, 0), 1.0);
     CHECK_STR(lathe_frame_category_name(f, 1, 0), "x y");
     CHECK_STR(lathe_frame_category_name(f, 1, 1), " q ");
+    lathe_frame_free(f);
+}
+
+/*
+ * A cell's text must give the same value whichever way it is read: as a
+ * plain field, which the tokenizer scans as a number itself when it can, or
+ * quoted, which always goes through lathe__parse_double in the builder. The
+ * rows are long enough for the fast path, and the last one ends the input
+ * without a line end, where it cannot be taken.
+ */
+static void check_fast_path_token(const char *token, const lathe_read_options *options)
+{
+    static const char pad[] = "padding-to-keep-the-number-scan-inside-the-row";
+    char plain[512], quoted[512];
+    int n =
+        snprintf(plain, sizeof plain, "v,w\n%s,%s\n%s,%s\n1,x\n%s", token, pad, token, pad, token);
+    int m = snprintf(quoted, sizeof quoted, "v,w\n\"%s\",%s\n\"%s\",%s\n1,x\n\"%s\"", token, pad,
+                     token, pad, token);
+    if (n <= 0 || m <= 0 || (size_t)n >= sizeof plain || (size_t)m >= sizeof quoted)
+        return;
+    lathe_frame *fast = NULL, *slow = NULL;
+    lathe_error err, slow_err;
+    lathe_status status = read_text(plain, options, &fast, &err);
+    lathe_status slow_status = read_text(quoted, options, &slow, &slow_err);
+    char why[1024] = "";
+    if (status != slow_status)
+        snprintf(why, sizeof why, "status %d, quoted %d", (int)status, (int)slow_status);
+    else if (status == LATHE_OK)
+        compare_frames(fast, slow, why, sizeof why);
+    if (why[0]) {
+        char message[1200];
+        snprintf(message, sizeof message, "token \"%s\": %s", token, why);
+        harness_fail(__FILE__, __LINE__, message);
+    }
+    lathe_frame_free(fast);
+    lathe_frame_free(slow);
+}
+
+TEST(scanned_numbers_match_the_general_path)
+{
+    static const char *const tokens[] = {
+        "0",
+        "-0",
+        "+0",
+        "007",
+        "-007",
+        "+5",
+        "1.",
+        ".5",
+        "-.5",
+        "0.0400752",
+        "-0.0400752",
+        "12345678",
+        "123456789",
+        "1234567890123456789",
+        "12345678901234567890",
+        "9007199254740993",
+        "99999999999999999999",
+        "1e5",
+        "-1.5E-3",
+        "-",
+        "+",
+        ".",
+        "-.",
+        "1.2.3",
+        "1-",
+        "inf",
+        "-999",
+        "-9990",
+        "NA",
+    };
+    for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
+        check_fast_path_token(tokens[i], NULL);
+        if (harness_failed_now())
+            return;
+    }
+    /* A declared missing token that looks like a number never becomes one. */
+    const char *missing[] = {"-999", "0", ""};
+    lathe_read_options options;
+    lathe_read_options_init(&options);
+    options.missing_tokens = missing;
+    options.n_missing_tokens = 3;
+    for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
+        check_fast_path_token(tokens[i], &options);
+        if (harness_failed_now())
+            return;
+    }
+    lathe_frame *f;
+    lathe_error err;
+    CHECK_OK(read_text("a,b,c\n-999,0,00\n-9990,-999,1\n", &options, &f, &err), err);
+    CHECK_EQ(lathe_frame_column_kind(f, 0), LATHE_KIND_NUMERIC);
+    CHECK(lathe_frame_is_missing(f, 0, 0));
+    CHECK_EQ(lathe_frame_numeric(f, 0, 1), -9990.0);
+    CHECK(lathe_frame_is_missing(f, 1, 0) && lathe_frame_is_missing(f, 1, 1));
+    CHECK_EQ(lathe_frame_numeric(f, 2, 0), 0.0);
+    lathe_frame_free(f);
+}
+
+TEST(last_field_without_a_line_end)
+{
+    lathe_frame *f;
+    lathe_error err;
+    CHECK_OK(read_text("a,b\n1,2\n3,4.25", NULL, &f, &err), err);
+    CHECK_EQ(lathe_frame_n_rows(f), 2);
+    CHECK_EQ(lathe_frame_numeric(f, 1, 1), 4.25);
+    lathe_frame_free(f);
+    CHECK_OK(read_text("a,b\r\n1,2\r\n\r\n3,-7\r", NULL, &f, &err), err);
+    CHECK_EQ(lathe_frame_n_rows(f), 2);
+    CHECK_EQ(lathe_frame_numeric(f, 1, 1), -7.0);
+    lathe_frame_free(f);
+}
+
+/* Random records of every kind of field, to cross the default window many times over. */
+static char *random_table(size_t n_rows, uint64_t seed)
+{
+    static const char *const words[] = {"Ideal",          "Premium", "x y", "\"say \"\"hi\"\"\"",
+                                        "\"two\nlines\"", "NA",      "",    " 7 ",
+                                        "-0.0400752"};
+    char *text = malloc(n_rows * 160 + 64);
+    if (!text)
+        return NULL;
+    size_t n = (size_t)snprintf(text, 64, "id,value,word,when,flag\r\n");
+    uint64_t state = seed;
+    for (size_t i = 0; i < n_rows; i++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        unsigned pick = (unsigned)(state >> 33);
+        n += (size_t)snprintf(text + n, 160, "%zu,%.*g,%s,2024-01-%02u,%s%s", i, 1 + pick % 17,
+                              (double)(pick % 100000) / (1 + pick % 7) - 300,
+                              words[pick % (sizeof words / sizeof words[0])], 1 + pick % 28,
+                              pick % 2 ? "true" : "false", pick % 5 ? "\n" : "\r\n");
+        if (pick % 97 == 0)
+            n += (size_t)snprintf(text + n, 8, "\n");
+    }
+    return text;
+}
+
+TEST(streams_large_files_in_windows)
+{
+    char *text = random_table(20000, 42); /* about 1 MB */
+    CHECK(text != NULL);
+    lathe_frame *f;
+    lathe_error err;
+    lathe_status status = read_text(text, NULL, &f, &err);
+    free(text);
+    CHECK_OK(status, err);
+    CHECK_EQ(lathe_frame_n_rows(f), 20000);
+    CHECK_EQ(lathe_frame_column_kind(f, 1), LATHE_KIND_NUMERIC);
+    CHECK_EQ(lathe_frame_column_kind(f, 3), LATHE_KIND_DATETIME);
+    CHECK_EQ(lathe_frame_column_kind(f, 4), LATHE_KIND_BOOLEAN);
+    lathe_frame_free(f);
+}
+
+TEST(streamed_errors_name_the_same_place)
+{
+    char *text = random_table(20000, 7), expected[64];
+    CHECK(text != NULL);
+    size_t n = strlen(text), line = 1;
+    for (size_t i = 0; i < n; i++)
+        line += text[i] == '\n';
+    char *longer = realloc(text, n + 32);
+    if (longer) {
+        snprintf(longer + n, 32, "1,2,3\n");
+        text = longer;
+    }
+    snprintf(expected, sizeof expected, "t.csv:%zu:1: expected 5 fields, found 3", line);
+    lathe_frame *f = NULL;
+    lathe_error err;
+    lathe_status status = read_text(text, NULL, &f, &err);
+    free(text);
+    CHECK(longer != NULL);
+    CHECK_EQ(status, LATHE_PARSE);
+    CHECK_STR(err.message, expected);
+}
+
+TEST(streamed_records_longer_than_the_limit)
+{
+    /* A record longer than the window makes it grow, up to the limit. */
+    size_t length = 300000;
+    char *text = malloc(length + 64);
+    CHECK(text != NULL);
+    int n = snprintf(text, 64, "a,b\n1,");
+    memset(text + n, 'x', length);
+    snprintf(text + n + length, 8, "\n2,y\n");
+    lathe_read_options options;
+    lathe_read_options_init(&options);
+    options.limits.max_line_bytes = length + 3;
+    options.limits.max_cell_bytes = length;
+    lathe_frame *f;
+    lathe_error err;
+    CHECK_OK(read_text(text, &options, &f, &err), err);
+    CHECK_EQ(lathe_frame_n_rows(f), 2);
+    lathe_frame_free(f);
+    options.limits.max_line_bytes = length + 1;
+    lathe_status status = read_text(text, &options, &f, &err);
+    free(text);
+    CHECK_EQ(status, LATHE_LIMIT);
+    CHECK_STR(err.message, "t.csv:2:1: a record longer than the limit of 300001 bytes");
+}
+
+typedef struct pass_log {
+    double total;
+} pass_log;
+
+static int log_total(void *user, const char *stage, double done, double total)
+{
+    (void)stage;
+    (void)done;
+    ((pass_log *)user)->total = total;
+    return 0;
+}
+
+/*
+ * A column whose first present value is plain text can only be categorical,
+ * so it is built while it is read, and a table of numbers and such columns
+ * is read once (progress counts the bytes of one pass). A column that could
+ * still have been boolean or datetime waits for the second pass, as before.
+ */
+TEST(string_columns_need_no_second_pass)
+{
+    size_t n = 70000, size = n * 40 + 64, at = 0;
+    char *text = malloc(size);
+    CHECK(text != NULL);
+    at += (size_t)snprintf(text, size, "x,cut,flag,late\n");
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(text + at, size - at, "%zu,%s,%s,%s\n", i,
+                               i == 0  ? ""
+                               : i % 2 ? "Ideal"
+                                       : "Fair",
+                               i % 3 ? "true" : "false",
+                               i < 5   ? "2024-01-01"
+                               : i % 2 ? "5"
+                                       : "late");
+    pass_log log = {0};
+    lathe_frame *f;
+    lathe_error err;
+    need_ctx();
+    lathe_ctx_set_progress(ctx, log_total, &log);
+    lathe_status status = lathe_read_buffer(ctx, text, at, "t.csv", NULL, &f, &err);
+    lathe_ctx_set_progress(ctx, NULL, NULL);
+    CHECK_OK(status, err);
+    CHECK_EQ(log.total, (double)at * 2); /* "flag" and "late" wait for the second pass */
+    CHECK_EQ(lathe_frame_column_kind(f, 1), LATHE_KIND_CATEGORICAL);
+    CHECK(lathe_frame_is_missing(f, 1, 0));
+    CHECK_STR(lathe_frame_category_name(f, 1, lathe_frame_category(f, 1, 1)), "Ideal");
+    CHECK_EQ(lathe_frame_category_count(f, 1, lathe_frame_category(f, 1, 2)), n / 2 - 1);
+    CHECK_EQ(lathe_frame_column_kind(f, 2), LATHE_KIND_BOOLEAN);
+    CHECK_EQ(lathe_frame_column_kind(f, 3), LATHE_KIND_CATEGORICAL);
+    CHECK_STR(lathe_frame_category_name(f, 3, lathe_frame_category(f, 3, 7)), "5");
+    lathe_frame_free(f);
+
+    /* Without the columns that need it, there is no second pass. */
+    at = (size_t)snprintf(text, size, "x,cut\n");
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(text + at, size - at, "%zu,%s\n", i, i % 2 ? "5" : "Ideal");
+    lathe_ctx_set_progress(ctx, log_total, &log);
+    status = read_text(text, NULL, &f, &err);
+    lathe_ctx_set_progress(ctx, NULL, NULL);
+    free(text);
+    CHECK_OK(status, err);
+    CHECK_EQ(log.total, (double)at);
+    CHECK_EQ(lathe_frame_column_kind(f, 1), LATHE_KIND_CATEGORICAL);
+    CHECK_EQ(lathe_frame_n_categories(f, 1), 2);
+    CHECK_STR(lathe_frame_category_name(f, 1, lathe_frame_category(f, 1, 1)), "5");
     lathe_frame_free(f);
 }
