@@ -33,6 +33,8 @@ typedef struct lathe_train_options {
     size_t n_params;
     const char *spec_path;    /* a YAML spec (see docs), or NULL */
     const lathe_frame *test;  /* rows to score on instead of a holdout, or NULL */
+    int folds;                /* k-fold cross-validation on the training rows (0: the
+                                 spec's, else none) */
     double holdout;           /* fraction held out for test metrics; <0: the default
                                  0.2 (or the spec's); 0: none */
     const char *split;        /* random, stratified, group or time; NULL: the spec's,
@@ -108,6 +110,13 @@ LATHE_API lathe_status lathe_model_evaluate(const lathe_model *model, const lath
 
 /* The metrics measured on the test rows at training time (n_values 0 if none). */
 LATHE_API const lathe_metrics_report *lathe_model_test_metrics(const lathe_model *model);
+/*
+ * Cross-validation at training time: the number of folds (0 if none ran),
+ * with each metric's mean over the folds in *mean and its standard deviation
+ * in *std (both belong to the model).
+ */
+LATHE_API size_t lathe_model_cv_metrics(const lathe_model *model, const lathe_metrics_report **mean,
+                                        const lathe_metrics_report **std);
 
 /*
  * Declarations of the model's input columns and target (names and kinds),
@@ -123,5 +132,62 @@ LATHE_API const lathe_column_decl *lathe_model_columns(const lathe_model *model,
  * frees it with free().
  */
 LATHE_API char *lathe_model_describe_json(const lathe_model *model);
+
+/*
+ * The features the estimator sees, after the pipeline: a numeric column,
+ * one category of a one-hot encoded column ("color=red"), a date part
+ * ("when.month"), a missing-value indicator ("age.missing"). Names belong
+ * to the model; NULL for an index out of range.
+ */
+LATHE_API size_t lathe_model_n_features(const lathe_model *model);
+LATHE_API const char *lathe_model_feature_name(const lathe_model *model, size_t feature);
+
+/*
+ * How many raw scores lathe_model_explain explains per row, 0 when the
+ * family has no per-feature contributions (only tree families have them).
+ * A score is what the trees add up before the last step of prediction:
+ * with one score per class (multiclass boosting: log-probabilities up to a
+ * constant; forests: probabilities), score s belongs to class s; a single
+ * score of a classifier (binary boosting) is the log-odds of the second
+ * class; a regressor's is the value (boosting with a Poisson objective:
+ * its log); an isolation forest's is the mean path length.
+ */
+LATHE_API size_t lathe_model_n_scores(const lathe_model *model);
+
+/*
+ * What raw score `score` is, for people: "log-odds of spam", "margin of
+ * setosa" (multiclass boosting), "probability of spam" (forests), "price"
+ * (a regressor's value), "log of count" (Poisson boosting), "mean path
+ * length" (isolation forest). snprintf-style: writes at most `size` bytes
+ * (NUL included) and returns the full length.
+ */
+LATHE_API size_t lathe_model_score_name(const lathe_model *model, size_t score, char *buf,
+                                        size_t size);
+
+/*
+ * Per-feature contributions to one row's raw scores (path-dependent
+ * TreeSHAP, Lundberg et al. 2018): for score s, with F features,
+ * phi[s * (F + 1) + f] is feature f's contribution and phi[s * (F + 1) + F]
+ * the bias, the score expected over the training data, so that the
+ * contributions plus the bias add up to the score. *n holds phi's capacity
+ * (in doubles) on entry and the count written on return. Fails with
+ * LATHE_UNSUPPORTED for families without contributions, and with
+ * LATHE_INVALID and *n set to the count needed when phi is too small.
+ */
+LATHE_API lathe_status lathe_model_explain(const lathe_model *model, const lathe_frame *data,
+                                           size_t row, double *phi, size_t *n, lathe_error *err);
+
+typedef enum lathe_importance_kind {
+    LATHE_IMPORTANCE_GAIN,  /* the loss reduction of the splits on the feature, summed */
+    LATHE_IMPORTANCE_SPLITS /* how many splits use the feature */
+} lathe_importance_kind;
+
+/*
+ * Each feature's importance in the fitted trees, lathe_model_n_features
+ * values into out. Fails with LATHE_UNSUPPORTED for families that are not
+ * trees.
+ */
+LATHE_API lathe_status lathe_model_importance(const lathe_model *model, lathe_importance_kind kind,
+                                              double *out, lathe_error *err);
 
 #endif

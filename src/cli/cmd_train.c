@@ -78,6 +78,17 @@ static bool set_holdout(void *target, const char *value, char *why, size_t size)
     return true;
 }
 
+static bool set_folds(void *target, const char *value, char *why, size_t size)
+{
+    size_t folds;
+    if (!cli_parse_count(value, 1000, &folds) || folds < 2) {
+        snprintf(why, size, "--folds takes a whole number from 2 to 1000, not '%s'", value);
+        return false;
+    }
+    ((train_args *)target)->train.folds = (int)folds;
+    return true;
+}
+
 static bool set_seed(void *target, const char *value, char *why, size_t size)
 {
     size_t seed;
@@ -121,6 +132,8 @@ static const cli_option train_options[] = {
     {"--holdout", "FRACTION", "share of rows held out for test metrics (default 0.2; 0: none)",
      set_holdout},
     {"--split", "KIND", "random, stratified (default for classes), group or time", set_split},
+    {"--folds", "K", "also cross-validate on the training rows with K folds of the same kind",
+     set_folds},
     {"--group", "COL", "with --split group: rows sharing COL stay on one side", set_group},
     {"--time", "COL", "with --split time: the latest rows by COL are held out", set_time},
     {"--task", "TASK", "classification or regression (default: from the model and target)",
@@ -181,14 +194,14 @@ static int print_json(const train_args *args, const lathe_model *model, const ru
         return cli_fail("cannot describe the model as JSON");
     json_t *lineage = json_object_get(summary, "lineage");
     json_t *root = json_pack(
-        "{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:s, s:f, s:f, s:f, s:I, s:I}", "data",
+        "{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:s, s:f, s:f, s:f, s:I, s:I}", "data",
         args->data, "family", json_object_get(summary, "family"), "task",
         json_object_get(summary, "task"), "target", json_object_get(summary, "target"), "classes",
         json_object_get(summary, "classes"), "pipeline", json_object_get(summary, "pipeline"),
-        "train_rows", json_object_get(lineage, "train_rows"), "test_rows",
-        json_object_get(lineage, "test_rows"), "metrics",
-        cli_metrics_json(lathe_model_test_metrics(model)), "output", args->output, "load_seconds",
-        costs->load_seconds, "fit_seconds",
+        "cross_validation", json_object_get(summary, "cross_validation"), "train_rows",
+        json_object_get(lineage, "train_rows"), "test_rows", json_object_get(lineage, "test_rows"),
+        "metrics", cli_metrics_json(lathe_model_test_metrics(model)), "output", args->output,
+        "load_seconds", costs->load_seconds, "fit_seconds",
         json_real_value(json_object_get(lineage, "fit_seconds")), "cpu_seconds", cli_cpu_seconds(),
         "peak_rss_bytes", (json_int_t)cli_peak_rss_bytes(), "model_bytes",
         (json_int_t)costs->model_bytes);
@@ -226,6 +239,14 @@ static void print_human(const train_args *args, const lathe_model *model, const 
            costs->load_seconds, costs->train_seconds,
            json_real_value(json_object_get(lineage, "fit_seconds")),
            (double)cli_peak_rss_bytes() / 1e6);
+    const lathe_metrics_report *mean, *std;
+    size_t folds = lathe_model_cv_metrics(model, &mean, &std);
+    if (folds) {
+        printf("cross-validation (%zu folds, mean ± std):\n", folds);
+        for (size_t i = 0; i < mean->n_values; i++)
+            printf("  %-20s %.6g ± %.3g\n", mean->values[i].name, mean->values[i].value,
+                   std->values[i].value);
+    }
     const lathe_metrics_report *metrics = lathe_model_test_metrics(model);
     if (metrics->n_values) {
         printf("test metrics:\n");

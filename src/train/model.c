@@ -148,6 +148,14 @@ const lathe_metrics_report *lathe_model_test_metrics(const lathe_model *model)
     return &model->test_metrics;
 }
 
+size_t lathe_model_cv_metrics(const lathe_model *model, const lathe_metrics_report **mean,
+                              const lathe_metrics_report **std)
+{
+    *mean = &model->cv_mean;
+    *std = &model->cv_std;
+    return model->cv_folds;
+}
+
 const lathe_column_decl *lathe_model_columns(const lathe_model *model, size_t *count)
 {
     *count = model->n_columns;

@@ -44,6 +44,10 @@ struct lathe_model {
     lathe__param_values params;
     lathe__reference reference;
     lathe_metrics_report test_metrics;
+    /* k-fold cross-validation on the training rows: mean and standard deviation per metric */
+    size_t cv_folds; /* 0 when none ran */
+    lathe_metrics_report cv_mean;
+    lathe_metrics_report cv_std;
     lathe__lineage lineage;
 };
 

@@ -44,14 +44,25 @@ static void save_meta(const lathe_model *model, lathe__wbuf *buf)
     }
 }
 
-static void save_metrics(const lathe_model *model, lathe__wbuf *buf)
+static void save_report(const lathe_metrics_report *report, lathe__wbuf *buf)
 {
-    const lathe_metrics_report *report = &model->test_metrics;
     lathe__wbuf_u64(buf, report->n_values);
     for (size_t i = 0; i < report->n_values; i++) {
         lathe__wbuf_cstring(buf, report->values[i].name);
         lathe__wbuf_f64(buf, report->values[i].value);
     }
+}
+
+static void save_metrics(const lathe_model *model, lathe__wbuf *buf)
+{
+    save_report(&model->test_metrics, buf);
+}
+
+static void save_cv(const lathe_model *model, lathe__wbuf *buf)
+{
+    lathe__wbuf_u64(buf, model->cv_folds);
+    save_report(&model->cv_mean, buf);
+    save_report(&model->cv_std, buf);
 }
 
 static void save_optional(lathe__wbuf *buf, const char *text)
@@ -102,9 +113,10 @@ static const struct {
     const char *name;
     save_fn save;
 } sections[] = {
-    {"meta", save_meta},       {"pipeline", save_pipeline},   {"estimator", save_estimator},
-    {"params", save_params},   {"reference", save_reference}, {"metrics", save_metrics},
-    {"lineage", save_lineage},
+    {"meta", save_meta},           {"pipeline", save_pipeline},
+    {"estimator", save_estimator}, {"params", save_params},
+    {"reference", save_reference}, {"metrics", save_metrics},
+    {"lineage", save_lineage},     {"cv", save_cv},
 };
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
@@ -279,9 +291,8 @@ static lathe_status load_reference(model_reader *r, lathe__rbuf *buf)
     return lathe__reference_load(r->ctx, buf, &r->model->reference, r->err);
 }
 
-static lathe_status load_metrics(model_reader *r, lathe__rbuf *buf)
+static void load_report(model_reader *r, lathe__rbuf *buf, lathe_metrics_report *report)
 {
-    lathe_metrics_report *report = &r->model->test_metrics;
     size_t n = lathe__rbuf_count(buf, LATHE_METRIC_COUNT, 16);
     for (size_t i = 0; i < n && !buf->failed; i++) {
         char *name = lathe__rbuf_string(buf, r->ctx, 64);
@@ -297,7 +308,34 @@ static lathe_status load_metrics(model_reader *r, lathe__rbuf *buf)
         }
         lathe__free(r->ctx, name);
     }
+}
+
+static lathe_status load_metrics(model_reader *r, lathe__rbuf *buf)
+{
+    load_report(r, buf, &r->model->test_metrics);
     return lathe__rbuf_status(buf, r->err);
+}
+
+/* Cross-validation results; a model trained without them has no "cv" section. */
+static lathe_status load_cv(model_reader *r)
+{
+    const void *data;
+    size_t length;
+    if (!lathe__artifact_section(r->artifact, "cv", &data, &length))
+        return LATHE_OK;
+    lathe__rbuf buf;
+    char what[300];
+    lathe_status status = open_section(r, "cv", &buf, what, sizeof what);
+    if (status != LATHE_OK)
+        return status;
+    r->model->cv_folds = lathe__rbuf_u64(&buf);
+    if (!buf.failed && r->model->cv_folds > 100000)
+        lathe__rbuf_fail(&buf, "%zu folds", r->model->cv_folds);
+    load_report(r, &buf, &r->model->cv_mean);
+    load_report(r, &buf, &r->model->cv_std);
+    if (!buf.failed && r->model->cv_mean.n_values != r->model->cv_std.n_values)
+        lathe__rbuf_fail(&buf, "means and deviations of different metrics");
+    return finish_section(&buf, r->err);
 }
 
 static char *load_optional(lathe_ctx *ctx, lathe__rbuf *buf, size_t max)
@@ -355,6 +393,8 @@ static lathe_status load_model(model_reader *r)
         status = load_part(r, "metrics", load_metrics);
     if (status == LATHE_OK)
         status = load_part(r, "lineage", load_lineage);
+    if (status == LATHE_OK)
+        status = load_cv(r);
     if (status == LATHE_OK)
         status = check_shapes(r);
     return status;

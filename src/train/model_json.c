@@ -85,6 +85,14 @@ static json_t *metrics_json(const lathe_metrics_report *report)
     return out;
 }
 
+static json_t *cv_json(const lathe_model *model)
+{
+    if (!model->cv_folds)
+        return json_null();
+    return json_pack("{s:I, s:o, s:o}", "folds", (json_int_t)model->cv_folds, "mean",
+                     metrics_json(&model->cv_mean), "std", metrics_json(&model->cv_std));
+}
+
 static json_t *reference_column_json(const lathe__reference_column *col)
 {
     json_t *out =
@@ -130,13 +138,13 @@ char *lathe_model_describe_json(const lathe_model *model)
     json_t *reference = json_array();
     for (size_t i = 0; i < model->reference.n_columns; i++)
         json_array_append_new(reference, reference_column_json(&model->reference.columns[i]));
-    json_t *root =
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "task",
-                  lathe_model_task(model), "family", model->ops->name, "target", model->target,
-                  "target_kind", lathe_kind_name(model->target_kind), "classes", classes, "inputs",
-                  inputs_json(model), "pipeline", pipeline_json(model), "params",
-                  params_json(&model->params), "test_metrics", metrics_json(&model->test_metrics),
-                  "reference", reference, "lineage", lineage_json(&model->lineage));
+    json_t *root = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "task",
+        lathe_model_task(model), "family", model->ops->name, "target", model->target, "target_kind",
+        lathe_kind_name(model->target_kind), "classes", classes, "inputs", inputs_json(model),
+        "pipeline", pipeline_json(model), "params", params_json(&model->params), "test_metrics",
+        metrics_json(&model->test_metrics), "cross_validation", cv_json(model), "reference",
+        reference, "lineage", lineage_json(&model->lineage));
     if (!root)
         return NULL;
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));

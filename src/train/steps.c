@@ -75,8 +75,9 @@ static lathe_status impute_strategy(const step_target *t, const char *value, con
                                     lathe_error *err)
 {
     int strategy;
-    lathe_status status = choice(LATHE__CHOICE_IMPUTE, "strategy", value,
-                                 "mean, median, most_frequent, constant or none", where, &strategy, err);
+    lathe_status status =
+        choice(LATHE__CHOICE_IMPUTE, "strategy", value,
+               "mean, median, most_frequent, constant or none", where, &strategy, err);
     bool numbers_only = strategy == LATHE__IMPUTE_MEAN || strategy == LATHE__IMPUTE_MEDIAN;
     for (size_t i = 0; status == LATHE_OK && i < t->n; i++) {
         bool categories = t->kinds[i] == LATHE_KIND_CATEGORICAL || t->kinds[i] == LATHE_KIND_TEXT;

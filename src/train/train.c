@@ -130,10 +130,10 @@ static lathe_status find_column(const lathe_frame *frame, const char *name, cons
 }
 
 /* Fills the split's keys from the present rows: classes, groups, times. */
-static lathe_status split_keys(train_run *run, lathe_split_kind kind, lathe_split_keys *keys,
-                               int32_t **owned_ints, int64_t **owned_times, lathe_error *err)
+static lathe_status split_keys(train_run *run, const lathe_frame *present, lathe_split_kind kind,
+                               lathe_split_keys *keys, int32_t **owned_ints, int64_t **owned_times,
+                               lathe_error *err)
 {
-    const lathe_frame *present = run->present;
     size_t n = lathe_frame_n_rows(present), column;
     keys->n_rows = n;
     lathe_status status = LATHE_OK;
@@ -213,7 +213,7 @@ static lathe_status split_rows(train_run *run, lathe_error *err)
     lathe_split *split = NULL;
     lathe_status status = split_kind_of(run, &kind, err);
     if (status == LATHE_OK)
-        status = split_keys(run, kind, &keys, &ints, &times, err);
+        status = split_keys(run, run->present, kind, &keys, &ints, &times, err);
     if (status == LATHE_OK)
         status = lathe_split_holdout(run->ctx, &keys, kind, holdout, lathe_ctx_seed(run->ctx),
                                      &split, err);
@@ -320,6 +320,158 @@ static lathe_status score_test(train_run *run, lathe_error *err)
     return status;
 }
 
+/* Sums fold reports into model->cv_mean (values) and cv_std (squares). */
+static void add_fold(lathe_model *model, const lathe_metrics_report *fold)
+{
+    if (model->cv_folds == 0) {
+        model->cv_mean = *fold;
+        model->cv_std = *fold;
+        for (size_t i = 0; i < fold->n_values; i++) {
+            model->cv_std.values[i].value = fold->values[i].value * fold->values[i].value;
+            model->cv_mean.values[i].undefined = model->cv_std.values[i].undefined = NULL;
+        }
+    } else {
+        for (size_t i = 0; i < fold->n_values && i < model->cv_mean.n_values; i++) {
+            model->cv_mean.values[i].value += fold->values[i].value;
+            model->cv_std.values[i].value += fold->values[i].value * fold->values[i].value;
+        }
+    }
+    model->cv_folds++;
+}
+
+static void finish_folds(lathe_model *model)
+{
+    double k = (double)model->cv_folds;
+    for (size_t i = 0; i < model->cv_mean.n_values; i++) {
+        double mean = model->cv_mean.values[i].value / k;
+        double variance = model->cv_std.values[i].value / k - mean * mean;
+        model->cv_mean.values[i].value = mean;
+        model->cv_std.values[i].value = k > 1 ? sqrt(fmax(variance, 0) * k / (k - 1)) : 0;
+        if (isnan(mean))
+            model->cv_mean.values[i].undefined = "undefined in some fold";
+    }
+}
+
+/* Fits and scores one fold through a model that shares everything but its fitted parts. */
+static lathe_status run_fold(train_run *run, const lathe_frame *rows, const size_t *train_rows,
+                             size_t n_train, const size_t *test_rows, size_t n_test,
+                             lathe_metrics_report *report, lathe_error *err)
+{
+    lathe_model fold_model = *run->model;
+    fold_model.prep = NULL;
+    fold_model.estimator = NULL;
+    train_run fold = *run;
+    fold.model = &fold_model;
+    fold.present = (lathe_frame *)rows;
+    fold.train_rows = (size_t *)train_rows;
+    fold.n_train = n_train;
+    fold.train = NULL;
+    fold.y = fold.weights = NULL;
+    memset(&fold.train_x, 0, sizeof fold.train_x);
+    lathe_frame *held = NULL;
+    lathe_status status = lathe_frame_take(run->train, train_rows, n_train, &fold.train, err);
+    if (status == LATHE_OK)
+        status = training_targets(&fold, err);
+    if (status == LATHE_OK)
+        status = fit_pipeline(&fold, err);
+    if (status == LATHE_OK)
+        status = fit_estimator(&fold, err);
+    if (status == LATHE_OK)
+        status = lathe_frame_take(rows, test_rows, n_test, &held, err);
+    if (status == LATHE_OK)
+        status = lathe_model_evaluate(&fold_model, held, report, err);
+    lathe_frame_free(held);
+    lathe_frame_free(fold.train);
+    lathe__free(run->ctx, fold.y);
+    lathe__free(run->ctx, fold.weights);
+    lathe__matrix_release(run->ctx, &fold.train_x);
+    lathe__prep_free(fold_model.prep);
+    if (fold_model.estimator)
+        fold_model.ops->free(run->ctx, fold_model.estimator);
+    return status;
+}
+
+/* k-fold cross-validation on the training rows, before the final fit on all of them. */
+static lathe_status cross_validate(train_run *run, lathe_error *err)
+{
+    int folds = run->options->folds ? run->options->folds : (run->spec ? run->spec->folds : 0);
+    if (folds < 2)
+        return LATHE_OK;
+    lathe_frame *rows = NULL;
+    lathe_split *split = NULL;
+    int32_t *ints = NULL;
+    int64_t *times = NULL;
+    size_t *train_rows = NULL, *test_rows = NULL;
+    lathe_split_kind kind;
+    lathe_split_keys keys = {0};
+    lathe_status status = lathe_frame_take(run->present, run->train_rows, run->n_train, &rows, err);
+    if (status == LATHE_OK)
+        status = split_kind_of(run, &kind, err);
+    if (status == LATHE_OK)
+        status = split_keys(run, rows, kind, &keys, &ints, &times, err);
+    if (status == LATHE_OK)
+        status = lathe_split_kfold(run->ctx, &keys, kind, (size_t)folds, lathe_ctx_seed(run->ctx),
+                                   &split, err);
+    train_rows = lathe__calloc(run->ctx, run->n_train + 1, sizeof *train_rows);
+    test_rows = lathe__calloc(run->ctx, run->n_train + 1, sizeof *test_rows);
+    if (status == LATHE_OK && (!train_rows || !test_rows))
+        status = lathe__error_nomem(err);
+    for (size_t f = 0; status == LATHE_OK && f < lathe_split_n_folds(split); f++) {
+        size_t n_train, n_test;
+        lathe_metrics_report report;
+        lathe_split_fold_sizes(split, f, &n_train, &n_test);
+        lathe_split_fold_rows(split, f, train_rows, test_rows);
+        if (lathe__progress(run->ctx, "cross-validate", (double)f, (double)folds))
+            status = lathe__error(err, LATHE_CANCELED, "training canceled");
+        else
+            status = run_fold(run, rows, train_rows, n_train, test_rows, n_test, &report, err);
+        if (status == LATHE_OK)
+            add_fold(run->model, &report);
+        else
+            lathe__error_prefix(err, "cross-validation fold %zu", f + 1);
+    }
+    if (status == LATHE_OK)
+        finish_folds(run->model);
+    lathe__free(run->ctx, train_rows);
+    lathe__free(run->ctx, test_rows);
+    lathe__free(run->ctx, ints);
+    lathe__free(run->ctx, times);
+    lathe_split_free(split);
+    lathe_frame_free(rows);
+    return status;
+}
+
+/* Keeps the metrics a spec lists, in its order; unknown names are errors. */
+static lathe_status keep_listed(const lathe__spec *spec, lathe_metrics_report *report,
+                                lathe_error *err)
+{
+    lathe_metrics_report kept = {0};
+    for (size_t m = 0; m < spec->n_metrics; m++) {
+        lathe_metric metric;
+        if (!lathe_metric_parse(spec->metrics[m], &metric))
+            return lathe__error(err, LATHE_INVALID, "%s: unknown metric \"%s\"", spec->path,
+                                spec->metrics[m]);
+        for (size_t i = 0; i < report->n_values; i++)
+            if (strcmp(report->values[i].name, lathe_metric_name(metric)) == 0)
+                kept.values[kept.n_values++] = report->values[i];
+    }
+    *report = kept;
+    return LATHE_OK;
+}
+
+static lathe_status filter_metrics(train_run *run, lathe_error *err)
+{
+    if (!run->spec || run->spec->n_metrics == 0)
+        return LATHE_OK;
+    lathe_model *model = run->model;
+    lathe_status status = keep_listed(run->spec, &model->test_metrics, err);
+    if (status == LATHE_OK)
+        status = keep_listed(run->spec, &model->cv_mean, err);
+    if (status == LATHE_OK)
+        status = keep_listed(run->spec, &model->cv_std, err);
+    return status;
+}
+
 static lathe_status prepare(train_run *run, lathe_error *err)
 {
     lathe_model *model = run->model;
@@ -354,6 +506,8 @@ static lathe_status train(train_run *run, lathe_error *err)
     if (status == LATHE_OK)
         status = training_targets(run, err);
     if (status == LATHE_OK)
+        status = cross_validate(run, err);
+    if (status == LATHE_OK)
         status = fit_pipeline(run, err);
     if (status == LATHE_OK)
         status = fit_estimator(run, err);
@@ -364,6 +518,8 @@ static lathe_status train(train_run *run, lathe_error *err)
     run->model->lineage.n_train_rows = run->n_train;
     if (status == LATHE_OK)
         status = score_test(run, err);
+    if (status == LATHE_OK)
+        status = filter_metrics(run, err);
     return status;
 }
 
