@@ -108,6 +108,17 @@ LATHE_API lathe_status lathe_model_predict(const lathe_model *model, const lathe
 LATHE_API lathe_status lathe_model_evaluate(const lathe_model *model, const lathe_frame *data,
                                             lathe_metrics_report *out, lathe_error *err);
 
+/*
+ * As lathe_model_evaluate, plus a bootstrap confidence interval for each
+ * metric of the report: intervals[i] for out->values[i] (room for
+ * LATHE_METRIC_COUNT). Resampling is seeded by options->seed.
+ */
+LATHE_API lathe_status lathe_model_evaluate_intervals(const lathe_model *model,
+                                                      const lathe_frame *data,
+                                                      const lathe_bootstrap_options *options,
+                                                      lathe_metrics_report *out,
+                                                      lathe_interval *intervals, lathe_error *err);
+
 /* The metrics measured on the test rows at training time (n_values 0 if none). */
 LATHE_API const lathe_metrics_report *lathe_model_test_metrics(const lathe_model *model);
 /*

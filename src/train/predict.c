@@ -134,8 +134,34 @@ static lathe_status gather(const lathe_model *model, const lathe_frame *data, si
     return status;
 }
 
-lathe_status lathe_model_evaluate(const lathe_model *model, const lathe_frame *data,
-                                  lathe_metrics_report *out, lathe_error *err)
+/* Confidence intervals for every metric of a report, from the same rows. */
+static lathe_status intervals_of(const lathe_model *model, const scored_rows *s, size_t n,
+                                 const lathe_bootstrap_options *options,
+                                 const lathe_metrics_report *report, lathe_interval *intervals,
+                                 lathe_error *err)
+{
+    lathe_status status = LATHE_OK;
+    for (size_t i = 0; i < report->n_values && status == LATHE_OK; i++) {
+        lathe_metric metric;
+        lathe_metric_parse(report->values[i].name, &metric);
+        if (model->task == LATHE__TASK_CLASSIFICATION) {
+            lathe_classification_data data_c = {n,         model->n_classes, s->classes,
+                                                s->labels, s->predicted,     s->weights};
+            status = lathe_metrics_bootstrap_classification(model->ctx, &data_c, metric, options,
+                                                            &intervals[i], err);
+        } else {
+            lathe_regression_data data_r = {n, s->y, s->predicted, s->weights};
+            status = lathe_metrics_bootstrap_regression(model->ctx, &data_r, metric, options,
+                                                        &intervals[i], err);
+        }
+    }
+    return status;
+}
+
+lathe_status lathe_model_evaluate_intervals(const lathe_model *model, const lathe_frame *data,
+                                            const lathe_bootstrap_options *options,
+                                            lathe_metrics_report *out, lathe_interval *intervals,
+                                            lathe_error *err)
 {
     size_t target;
     if (!lathe_frame_find(data, model->target, &target))
@@ -156,6 +182,14 @@ lathe_status lathe_model_evaluate(const lathe_model *model, const lathe_frame *d
         lathe_regression_data data_r = {n, s.y, s.predicted, s.weights};
         status = lathe_metrics_report_regression(model->ctx, &data_r, out, err);
     }
+    if (status == LATHE_OK && options && intervals)
+        status = intervals_of(model, &s, n, options, out, intervals, err);
     release_scored(model->ctx, &s);
     return status;
+}
+
+lathe_status lathe_model_evaluate(const lathe_model *model, const lathe_frame *data,
+                                  lathe_metrics_report *out, lathe_error *err)
+{
+    return lathe_model_evaluate_intervals(model, data, NULL, out, NULL, err);
 }
