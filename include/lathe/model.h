@@ -49,6 +49,29 @@ typedef struct lathe_train_options {
 
 LATHE_API void lathe_train_options_init(lathe_train_options *options);
 
+/* A model family's description, for listings and help: its name, summary, tasks. */
+typedef struct lathe_family_info {
+    const char *name;
+    const char *summary;
+    bool classification;
+    bool regression;
+    size_t n_params;
+} lathe_family_info;
+
+/* A family parameter: name, type ("number", "integer", "boolean", "choice", "text"),
+   default as text, the choices ('|'-separated) for a choice, and help. */
+typedef struct lathe_param_info {
+    const char *name;
+    const char *type;
+    const char *default_value;
+    const char *choices;
+    const char *help;
+} lathe_param_info;
+
+/* The model families this build knows; false past the last. */
+LATHE_API bool lathe_family_at(size_t index, lathe_family_info *out);
+LATHE_API bool lathe_family_param_at(size_t family, size_t param, lathe_param_info *out);
+
 /*
  * The column kinds and roles a YAML spec declares, to read the training data
  * with (lathe_read_options.columns). *out belongs to the caller, who frees it

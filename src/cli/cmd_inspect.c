@@ -1,7 +1,9 @@
 /*
  * cmd_inspect.c: `lathe inspect MODEL`, what a saved model is: its inputs,
  * pipeline, family and parameters, test metrics, reference statistics and
- * lineage. --json prints lathe_model_describe_json's document as it is.
+ * lineage. --json prints lathe_model_describe_json's document, plus, for
+ * tree models, "importance": the TOP_IMPORTANCE pipeline features with the
+ * largest summed split gain (their share of the total, and split counts).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "cli/cli_model.h"
 
 #define NAME "inspect"
+#define TOP_IMPORTANCE 20
 
 typedef struct inspect_args {
     const char *path;
@@ -81,6 +84,74 @@ static void print_lineage(json_t *lineage)
         printf("  spec:\n%s\n", json_string_value(json_object_get(lineage, "spec")));
 }
 
+/* ---- importance ------------------------------------------------------------ */
+
+typedef struct feature_gain {
+    double gain;
+    size_t feature;
+} feature_gain;
+
+static int by_gain(const void *a, const void *b)
+{
+    const feature_gain *x = a, *y = b;
+    if (x->gain != y->gain)
+        return x->gain > y->gain ? -1 : 1;
+    return x->feature < y->feature ? -1 : x->feature > y->feature;
+}
+
+static json_t *importance_item(const lathe_model *model, const feature_gain *item, double total,
+                               double splits)
+{
+    json_t *entry = json_object();
+    json_object_set_new(entry, "feature",
+                        json_string(lathe_model_feature_name(model, item->feature)));
+    json_object_set_new(entry, "gain", json_real(item->gain));
+    json_object_set_new(entry, "share", json_real(total > 0 ? item->gain / total : 0));
+    json_object_set_new(entry, "splits", json_integer((json_int_t)splits));
+    return entry;
+}
+
+/* The features with the most gain, largest first; NULL for models without trees. */
+static json_t *importance_json(const lathe_model *model)
+{
+    size_t n = lathe_model_n_features(model);
+    double *gain = calloc(n ? n : 1, sizeof *gain), *splits = calloc(n ? n : 1, sizeof *splits);
+    feature_gain *order = calloc(n ? n : 1, sizeof *order);
+    json_t *list = NULL;
+    if (gain && splits && order &&
+        lathe_model_importance(model, LATHE_IMPORTANCE_GAIN, gain, NULL) == LATHE_OK &&
+        lathe_model_importance(model, LATHE_IMPORTANCE_SPLITS, splits, NULL) == LATHE_OK) {
+        double total = 0;
+        for (size_t f = 0; f < n; f++) {
+            order[f] = (feature_gain){gain[f], f};
+            total += gain[f];
+        }
+        qsort(order, n, sizeof *order, by_gain);
+        list = json_array();
+        for (size_t k = 0; k < n && k < TOP_IMPORTANCE && order[k].gain > 0; k++)
+            json_array_append_new(
+                list, importance_item(model, &order[k], total, splits[order[k].feature]));
+    }
+    free(gain);
+    free(splits);
+    free(order);
+    return list;
+}
+
+static void print_importance(json_t *importance)
+{
+    if (!importance)
+        return;
+    printf("importance (split gain, top %d):\n", TOP_IMPORTANCE);
+    for (size_t i = 0; i < json_array_size(importance); i++) {
+        json_t *item = json_array_get(importance, i);
+        printf("  %-24s %12.6g %6.2f%% %6lld splits\n", text_of(item, "feature"),
+               json_number_value(json_object_get(item, "gain")),
+               100 * json_number_value(json_object_get(item, "share")),
+               (long long)json_integer_value(json_object_get(item, "splits")));
+    }
+}
+
 static void print_human(const char *path, json_t *root)
 {
     printf("%s: %s %s of \"%s\" (%s)\n", path, text_of(root, "family"), text_of(root, "task"),
@@ -104,6 +175,7 @@ static void print_human(const char *path, json_t *root)
         printf("  %s: %s\n", text_of(json_array_get(steps, i), "subject"),
                text_of(json_array_get(steps, i), "text"));
     print_params(json_object_get(root, "params"));
+    print_importance(json_object_get(root, "importance"));
     json_t *metrics = json_object_get(root, "test_metrics");
     if (json_object_size(metrics)) {
         const char *key;
@@ -132,6 +204,9 @@ static int inspect(const inspect_args *args)
     } else {
         char *text = lathe_model_describe_json(model);
         json_t *root = text ? json_loads(text, 0, NULL) : NULL;
+        json_t *importance = root ? importance_json(model) : NULL;
+        if (importance)
+            json_object_set_new(root, "importance", importance);
         if (!root)
             status = cli_fail("%s: cannot describe the model", args->path);
         else if (args->json)

@@ -4,7 +4,9 @@
  * DATA is read with the kinds the model was trained on, so a file whose
  * columns would be inferred differently (a zip code column of digits) is
  * still read as the model expects. Output rows follow input rows; --keep
- * copies columns such as ids next to the predictions.
+ * copies columns such as ids next to the predictions. --explain adds each
+ * row's largest per-feature contributions (TreeSHAP) to the score behind
+ * its prediction: the predicted class's score when there is one per class.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,6 +17,8 @@
 #include "cli/cli_model.h"
 
 #define NAME "predict"
+#define TOP_DEFAULT 5
+#define TOP_MAX 100000
 
 typedef struct predict_args {
     const char *paths[2]; /* MODEL, DATA */
@@ -24,6 +28,8 @@ typedef struct predict_args {
     cli_read_args read;
     bool proba;
     bool json;
+    bool explain;
+    size_t top; /* contributions per row with --explain */
 } predict_args;
 
 static bool set_output(void *target, const char *value, char *why, size_t size)
@@ -61,11 +67,33 @@ static bool set_json(void *target, const char *value, char *why, size_t size)
     return true;
 }
 
+static bool set_explain(void *target, const char *value, char *why, size_t size)
+{
+    (void)value;
+    (void)why;
+    (void)size;
+    ((predict_args *)target)->explain = true;
+    return true;
+}
+
+static bool set_top(void *target, const char *value, char *why, size_t size)
+{
+    if (!cli_parse_count(value, TOP_MAX, &((predict_args *)target)->top)) {
+        snprintf(why, size, "--top takes a whole number from 0 to %d, not '%s'", TOP_MAX, value);
+        return false;
+    }
+    return true;
+}
+
 static const cli_option predict_options[] = {
     {"-o", "OUT", "write predictions to OUT (default: standard output)", set_output},
     {"--proba", NULL, "add each class's probability (proba_CLASS columns)", set_proba},
     {"--keep", "COL", "copy COL from DATA next to the predictions; repeatable", add_keep},
     {"--json", NULL, "write JSON lines instead of CSV", set_json},
+    {"--explain", NULL,
+     "add the features that moved each prediction most (TreeSHAP contributions; tree models)",
+     set_explain},
+    {"--top", "N", "contributions per row with --explain (default 5, 0: all)", set_top},
 };
 
 static void option_groups(predict_args *args, cli_option_group groups[2])
@@ -80,7 +108,12 @@ static void help(FILE *out)
     fputs("usage: lathe predict MODEL DATA [OPTIONS]\n\n"
           "Predicts every row of DATA with a saved model: the class (and with --proba each\n"
           "class's probability) or the value. DATA needs the model's input columns; others are\n"
-          "ignored. The target column need not be there.\n\noptions:\n",
+          "ignored. The target column need not be there.\n\n"
+          "With --explain, each row also gets the score its prediction comes from and what\n"
+          "it is (\"explained\": the log-odds, margin or probability of the predicted class,\n"
+          "binary boosting: of the second class; a regressor's value), the bias (the score\n"
+          "expected over the training data) and the --top largest feature contributions\n"
+          "(TreeSHAP): the bias plus every feature's contribution is the score.\n\noptions:\n",
           out);
     predict_args unused;
     cli_option_group groups[2];
@@ -149,6 +182,95 @@ static const char *cell_text(const lathe_frame *frame, size_t column, size_t row
     return text;
 }
 
+/* ---- explanations ---------------------------------------------------------- */
+
+/* Per row: the score explained, its bias and its `top` largest contributions. */
+typedef struct explanations {
+    size_t top;
+    size_t *features;      /* n_rows * top */
+    double *contributions; /* n_rows * top */
+    double *score;
+    double *bias;
+    size_t *explained; /* the index of the score explained */
+} explanations;
+
+static void explanations_free(explanations *e)
+{
+    free(e->features);
+    free(e->contributions);
+    free(e->score);
+    free(e->bias);
+    free(e->explained);
+}
+
+typedef struct ranked {
+    double magnitude;
+    size_t feature;
+} ranked;
+
+static int by_magnitude(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->magnitude != y->magnitude)
+        return x->magnitude > y->magnitude ? -1 : 1;
+    return x->feature < y->feature ? -1 : x->feature > y->feature;
+}
+
+/* Row r's explained score, bias and largest contributions from its phi. */
+static void keep_largest(explanations *e, size_t r, const double *phi, size_t n_features,
+                         ranked *order)
+{
+    const double *scores = phi + e->explained[r] * (n_features + 1);
+    double sum = scores[n_features];
+    for (size_t f = 0; f < n_features; f++) {
+        order[f] = (ranked){fabs(scores[f]), f};
+        sum += scores[f];
+    }
+    qsort(order, n_features, sizeof *order, by_magnitude);
+    for (size_t k = 0; k < e->top; k++) {
+        e->features[r * e->top + k] = order[k].feature;
+        e->contributions[r * e->top + k] = scores[order[k].feature];
+    }
+    e->bias[r] = scores[n_features];
+    e->score[r] = sum;
+}
+
+static int explain_rows(const lathe_model *model, const lathe_frame *data, const int32_t *labels,
+                        const predict_args *args, explanations *e)
+{
+    size_t n_scores = lathe_model_n_scores(model), n_features = lathe_model_n_features(model);
+    if (n_scores == 0)
+        return cli_fail("%s: model %s has no per-feature contributions (only tree models have)",
+                        args->paths[0], lathe_model_family(model));
+    size_t n_rows = lathe_frame_n_rows(data), rows = n_rows ? n_rows : 1;
+    size_t n_phi = n_scores * (n_features + 1);
+    e->top = args->top == 0 || args->top > n_features ? n_features : args->top;
+    e->features = calloc(rows * (e->top ? e->top : 1), sizeof *e->features);
+    e->contributions = calloc(rows * (e->top ? e->top : 1), sizeof *e->contributions);
+    e->score = calloc(rows, sizeof *e->score);
+    e->bias = calloc(rows, sizeof *e->bias);
+    e->explained = calloc(rows, sizeof *e->explained);
+    double *phi = calloc(n_phi, sizeof *phi);
+    ranked *order = calloc(n_features ? n_features : 1, sizeof *order);
+    int status = CLI_OK;
+    if (!e->features || !e->contributions || !e->score || !e->bias || !e->explained || !phi ||
+        !order)
+        status = cli_fail("out of memory");
+    for (size_t r = 0; status == CLI_OK && r < n_rows; r++) {
+        lathe_error err;
+        size_t n = n_phi;
+        if (lathe_model_explain(model, data, r, phi, &n, &err) != LATHE_OK) {
+            status = cli_fail("%s: row %zu: %s", args->paths[1], r + 1, err.message);
+            break;
+        }
+        e->explained[r] = n_scores > 1 && labels[r] >= 0 ? (size_t)labels[r] : 0;
+        keep_largest(e, r, phi, n_features, order);
+    }
+    free(phi);
+    free(order);
+    return status;
+}
+
 typedef struct prediction_table {
     const lathe_model *model;
     const lathe_frame *data;
@@ -157,7 +279,57 @@ typedef struct prediction_table {
     const double *values;
     const int32_t *labels;
     bool proba;
+    const explanations *explanations; /* NULL without --explain */
 } prediction_table;
+
+static void write_csv_explanation_header(FILE *out, const explanations *e)
+{
+    fputs(",explained,score,bias", out);
+    for (size_t k = 0; k < e->top; k++)
+        fprintf(out, ",feature_%zu,contribution_%zu", k + 1, k + 1);
+}
+
+static void write_csv_explanation(FILE *out, const prediction_table *t, size_t r)
+{
+    const explanations *e = t->explanations;
+    char buf[300];
+    size_t length = lathe_model_score_name(t->model, e->explained[r], buf, sizeof buf);
+    fputc(',', out);
+    write_csv_field(out, buf, length < sizeof buf ? length : sizeof buf - 1);
+    format_number(e->score[r], buf, sizeof buf);
+    fprintf(out, ",%s", buf);
+    format_number(e->bias[r], buf, sizeof buf);
+    fprintf(out, ",%s", buf);
+    for (size_t k = 0; k < e->top; k++) {
+        const char *name = lathe_model_feature_name(t->model, e->features[r * e->top + k]);
+        fputc(',', out);
+        write_csv_field(out, name, strlen(name));
+        format_number(e->contributions[r * e->top + k], buf, sizeof buf);
+        fprintf(out, ",%s", buf);
+    }
+}
+
+static json_t *json_explanation(const prediction_table *t, size_t r)
+{
+    const explanations *e = t->explanations;
+    json_t *explanation = json_object();
+    char name[300];
+    lathe_model_score_name(t->model, e->explained[r], name, sizeof name);
+    json_object_set_new(explanation, "explained", json_string(name));
+    json_object_set_new(explanation, "score", json_real(e->score[r]));
+    json_object_set_new(explanation, "bias", json_real(e->bias[r]));
+    json_t *contributions = json_array();
+    for (size_t k = 0; k < e->top; k++) {
+        json_t *item = json_object();
+        json_object_set_new(
+            item, "feature",
+            json_string(lathe_model_feature_name(t->model, e->features[r * e->top + k])));
+        json_object_set_new(item, "contribution", json_real(e->contributions[r * e->top + k]));
+        json_array_append_new(contributions, item);
+    }
+    json_object_set_new(explanation, "contributions", contributions);
+    return explanation;
+}
 
 static void write_csv(FILE *out, const prediction_table *t, const predict_args *args)
 {
@@ -173,6 +345,8 @@ static void write_csv(FILE *out, const prediction_table *t, const predict_args *
         fputc(',', out);
         write_csv_field(out, name, strlen(name));
     }
+    if (t->explanations)
+        write_csv_explanation_header(out, t->explanations);
     fputc('\n', out);
     char buf[64];
     for (size_t r = 0; r < lathe_frame_n_rows(t->data); r++) {
@@ -193,6 +367,8 @@ static void write_csv(FILE *out, const prediction_table *t, const predict_args *
             format_number(t->values[r * n_classes + c], buf, sizeof buf);
             fprintf(out, ",%s", buf);
         }
+        if (t->explanations)
+            write_csv_explanation(out, t, r);
         fputc('\n', out);
     }
 }
@@ -209,6 +385,8 @@ static json_t *json_row(const prediction_table *t, const predict_args *args, siz
     }
     if (!n_classes) {
         json_object_set_new(row, "prediction", json_real(t->values[r]));
+        if (t->explanations)
+            json_object_set_new(row, "explanation", json_explanation(t, r));
         return row;
     }
     json_object_set_new(row, "prediction",
@@ -220,6 +398,8 @@ static json_t *json_row(const prediction_table *t, const predict_args *args, siz
                                 json_real(t->values[r * n_classes + c]));
         json_object_set_new(row, "proba", proba);
     }
+    if (t->explanations)
+        json_object_set_new(row, "explanation", json_explanation(t, r));
     return row;
 }
 
@@ -288,8 +468,13 @@ static int predict(const predict_args *args)
         status = cli_fail("%s: %s", args->paths[1], err.message);
         goto out;
     }
-    prediction_table table = {model, data, keep, args->n_keep, values, labels, args->proba};
+    explanations explained = {0};
+    if (args->explain && (status = explain_rows(model, data, labels, args, &explained)) != CLI_OK)
+        goto out;
+    prediction_table table = {model,  data,   keep,        args->n_keep,
+                              values, labels, args->proba, args->explain ? &explained : NULL};
     status = write_predictions(&table, args);
+    explanations_free(&explained);
 out:
     free(values);
     free(labels);
@@ -302,7 +487,7 @@ out:
 
 static int run(int argc, char **argv)
 {
-    predict_args args = {0};
+    predict_args args = {.top = TOP_DEFAULT};
     cli_read_args_init(&args.read, argc);
     args.keep = calloc((size_t)argc, sizeof *args.keep);
     if (!args.keep)

@@ -98,6 +98,8 @@ typedef struct lathe__ensemble {
     lathe__tree_link link;
     size_t n_outputs;            /* predictions per row after the link (n_classes, or 1) */
     double isolation_normalizer; /* c(n) of the isolation forest's sample size */
+    /* The inference layout lathe__ensemble_prepare builds (NULL: none yet). */
+    struct lathe__packed *packed;
 } lathe__ensemble;
 
 /* Allocates a tree's arrays for n_nodes nodes (zeroed, children -1). */
@@ -105,6 +107,16 @@ lathe_status lathe__tree_alloc(lathe_ctx *ctx, lathe__tree *tree, size_t n_nodes
                                lathe_error *err);
 void lathe__tree_release(lathe_ctx *ctx, lathe__tree *tree);
 void lathe__ensemble_release(lathe_ctx *ctx, lathe__ensemble *ensemble);
+
+/*
+ * Builds the compact layout prediction walks (tree_packed.c), several times
+ * faster than the node arrays. Call it once the trees are final: fit ends
+ * with it, and lathe__ensemble_load does it. Predictions are the same bits
+ * without it; a layout from before the trees array changed is ignored, but
+ * changing nodes in place needs lathe__ensemble_prepare again.
+ */
+lathe_status lathe__ensemble_prepare(lathe_ctx *ctx, lathe__ensemble *ensemble, lathe_error *err);
+void lathe__ensemble_unprepare(lathe_ctx *ctx, lathe__ensemble *ensemble);
 
 /* The leaf a row ends in. */
 size_t lathe__tree_leaf(const lathe__tree *tree, const double *row);
