@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model/cart.h"
+#include "model/gbdt.h"
 #include "model/linear.h"
 #include "model/model.h"
 
@@ -24,6 +25,7 @@ static const lathe__model_ops *const families[] = {
     &lathe__forest_ops,           /* forest.c */
     &lathe__extra_trees_ops,      /* forest.c */
     &lathe__isolation_forest_ops, /* isolation_forest.c */
+    &lathe__gbdt_ops,             /* gbdt.c */
 };
 
 const lathe__model_ops *lathe__model_find(const char *name)

@@ -1,0 +1,384 @@
+/*
+ * gbdt.h: the parts of histogram gradient boosting (internal), shared by
+ * the gbdt_*.c files:
+ *
+ *   gbdt_team.c       a persistent team of threads for one fit
+ *   gbdt_bin.c        quantile bins and category bins; the uint8 code matrix
+ *   gbdt_hist.c       gradient histograms of a node's rows, and subtraction
+ *   gbdt_split.c      the best split of a node from its histogram
+ *   gbdt_grow.c       one tree: depth-wise or leaf-wise growth, row partition
+ *   gbdt_objective.c  losses: gradients, base scores, links, validation loss
+ *   gbdt_boost.c      the boosting loop: rounds, sampling, early stopping
+ *   gbdt.c            the family: parameters, fit, predict, save, load
+ *
+ * Training never looks at doubles after binning: every feature becomes a
+ * code per row, 0..n_bins-1 for values and n_bins for missing, at most 255,
+ * so one byte. A histogram holds a (gradient, hessian) sum per code of every
+ * feature, `n_slots` pairs in all; a split is a set of codes that go left.
+ * The fitted trees are written in input terms (thresholds, category sets)
+ * into the shared lathe__tree representation, which predicts.
+ *
+ * The codes are kept twice. Histograms read them row-major inside groups
+ * of LATHE__GBDT_GROUP_WIDTH features (group g is an n_rows x width block):
+ * a row's codes of a group share a cache line and its pair is loaded once
+ * for `width` updates, each to a different feature's bins. Partitioning a
+ * node reads one feature of its rows, so it has a column-major copy. (On
+ * 1M rows x 28 features a column-at-a-time histogram, LightGBM's col-wise
+ * layout, took 1.7 times as long per update; deep nodes, whose rows are
+ * scattered, cost about three times a dense pass either way: gathering
+ * rows from DRAM is the limit there.)
+ *
+ * Every table that grows (histogram pool, nodes, trees) lives for the whole
+ * fit: growing a tree allocates nothing once the first trees have sized them.
+ */
+#ifndef LATHE_MODEL_GBDT_H
+#define LATHE_MODEL_GBDT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lathe/core.h"
+#include "model/matrix.h"
+#include "model/model.h"
+#include "model/tree.h"
+
+#define LATHE__GBDT_MAX_CODES 256 /* codes per feature, the missing code included */
+#define LATHE__GBDT_GROUP_WIDTH 32
+#define LATHE__GBDT_MAX_ROWS 0xFFFFFFFEu /* row ids are uint32 */
+
+extern const lathe__model_ops lathe__gbdt_ops;
+
+/* ---- the team of threads (gbdt_team.c) ---- */
+
+typedef struct lathe__gbdt_team lathe__gbdt_team;
+typedef void (*lathe__gbdt_task_fn)(void *arg, size_t task);
+
+/*
+ * Starts lathe_ctx_threads(ctx) - 1 helper threads (none for one thread; fewer
+ * if the system refuses, which only costs speed). The team runs task lists
+ * until freed; results never depend on how many threads it has.
+ */
+lathe_status lathe__gbdt_team_new(lathe_ctx *ctx, lathe__gbdt_team **out, lathe_error *err);
+void lathe__gbdt_team_free(lathe_ctx *ctx, lathe__gbdt_team *team);
+/* Calls fn(arg, task) for every task in [0, n_tasks) on the team, the caller included. */
+void lathe__gbdt_team_run(lathe__gbdt_team *team, size_t n_tasks, lathe__gbdt_task_fn fn,
+                          void *arg);
+
+/* ---- bins (gbdt_bin.c) ---- */
+
+typedef struct lathe__gbdt_feature {
+    size_t column; /* the input column */
+    bool categorical;
+    unsigned n_bins; /* value codes 0..n_bins-1; code n_bins is missing */
+    /* numeric: a value x has the first code b with x <= upper[b]; 256 entries, +inf
+       from upper[n_bins - 1] on, so a fixed 8-step search finds any bin */
+    double *upper;
+    size_t n_categories; /* categorical: input codes 0..n_categories-1 */
+    uint8_t *bin_of;     /* categorical: the code of each input category */
+    size_t slot;         /* the feature's first histogram slot; n_bins + 1 slots */
+} lathe__gbdt_feature;
+
+/* How input columns become codes; columns that cannot split (one value) are left out. */
+typedef struct lathe__gbdt_binner {
+    size_t n_columns; /* input width */
+    size_t n_features;
+    lathe__gbdt_feature *features;
+    size_t n_slots;
+} lathe__gbdt_binner;
+
+typedef struct lathe__gbdt_codes {
+    size_t n_rows;
+    size_t n_features;
+    uint8_t *data; /* group g: n_rows x width(g) bytes at data + n_rows * g * GROUP_WIDTH */
+    /* the same codes column by column, feature f's at columns + f * n_rows: partitioning
+       a node reads one feature of rows in order, which the groups would make a strided
+       walk through memory (a cache line per row) */
+    uint8_t *columns;
+} lathe__gbdt_codes;
+
+static inline size_t lathe__gbdt_n_groups(size_t n_features)
+{
+    return (n_features + LATHE__GBDT_GROUP_WIDTH - 1) / LATHE__GBDT_GROUP_WIDTH;
+}
+
+static inline size_t lathe__gbdt_group_width(size_t n_features, size_t group)
+{
+    size_t left = n_features - group * LATHE__GBDT_GROUP_WIDTH;
+    return left < LATHE__GBDT_GROUP_WIDTH ? left : LATHE__GBDT_GROUP_WIDTH;
+}
+
+static inline const uint8_t *lathe__gbdt_group_codes(const lathe__gbdt_codes *codes, size_t group)
+{
+    return codes->data + codes->n_rows * group * LATHE__GBDT_GROUP_WIDTH;
+}
+
+static inline uint8_t lathe__gbdt_code(const lathe__gbdt_codes *codes, size_t row, size_t feature)
+{
+    size_t group = feature / LATHE__GBDT_GROUP_WIDTH;
+    size_t width = lathe__gbdt_group_width(codes->n_features, group);
+    return lathe__gbdt_group_codes(codes, group)[row * width + feature % LATHE__GBDT_GROUP_WIDTH];
+}
+
+/*
+ * Learns the bins of x's columns: numeric columns get up to max_bin quantile
+ * bins from a sample of at most 200,000 rows (drawn with `seed`), each
+ * distinct value its own bin when there are few; categorical ones
+ * (categorical[c], may be NULL) a bin per category, the max_bin - 1 most
+ * frequent keeping their own when there are more.
+ */
+lathe_status lathe__gbdt_binner_fit(lathe_ctx *ctx, lathe__gbdt_team *team, const lathe__matrix *x,
+                                    const bool *categorical, size_t max_bin, uint64_t seed,
+                                    lathe__gbdt_binner *out, lathe_error *err);
+void lathe__gbdt_binner_release(lathe_ctx *ctx, lathe__gbdt_binner *binner);
+/* Codes of every row of x (as wide as the binner's input). */
+lathe_status lathe__gbdt_codes_fill(lathe_ctx *ctx, lathe__gbdt_team *team,
+                                    const lathe__gbdt_binner *binner, const lathe__matrix *x,
+                                    lathe__gbdt_codes *out, lathe_error *err);
+void lathe__gbdt_codes_release(lathe_ctx *ctx, lathe__gbdt_codes *codes);
+/* The code of one value of feature f (NaN: missing; unseen categories: missing). */
+uint8_t lathe__gbdt_bin_value(const lathe__gbdt_feature *feature, double value);
+
+/* ---- histograms (gbdt_hist.c) ---- */
+
+/* A per-row gradient and hessian, and a histogram bin's sums of them. */
+typedef struct lathe__gbdt_pair {
+    double g;
+    double h;
+} lathe__gbdt_pair;
+
+typedef struct lathe__gbdt_hist_space {
+    lathe__gbdt_pair *partial; /* per row chunk partial histograms */
+    size_t n_partial;
+} lathe__gbdt_hist_space;
+
+lathe_status lathe__gbdt_hist_space_init(lathe_ctx *ctx, lathe__gbdt_hist_space *space,
+                                         const lathe__gbdt_binner *binner, lathe_error *err);
+void lathe__gbdt_hist_space_release(lathe_ctx *ctx, lathe__gbdt_hist_space *space);
+/*
+ * hist[slot] = the sums of gh over rows[0..n_rows) (ascending, no repeats) for every slot. The work
+ * is cut into (row chunk, feature group) tasks that depend only on n_rows and the feature count;
+ * chunks are added in order, so any team gives the same bits.
+ */
+void lathe__gbdt_hist_build(lathe__gbdt_team *team, lathe__gbdt_hist_space *space,
+                            const lathe__gbdt_binner *binner, const lathe__gbdt_codes *codes,
+                            const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n_rows,
+                            lathe__gbdt_pair *hist);
+/* parent -= child, slot by slot: the parent's histogram becomes its other child's. */
+void lathe__gbdt_hist_subtract(lathe__gbdt_pair *parent, const lathe__gbdt_pair *child,
+                               size_t n_slots);
+
+/* ---- splits (gbdt_split.c) ---- */
+
+typedef struct lathe__gbdt_split_params {
+    double reg_lambda;
+    double reg_alpha;
+    double min_child_weight;
+    double min_split_gain;
+    double max_delta_step; /* 0: leaf weights unbounded */
+    size_t max_cat_to_onehot;
+    size_t max_cat_threshold;
+    double cat_smooth;
+    double cat_l2;
+} lathe__gbdt_split_params;
+
+typedef struct lathe__gbdt_split {
+    double gain; /* the loss reduction; 0 when the node does not split */
+    uint32_t feature;
+    bool categorical;
+    bool default_left;
+    uint8_t bin;            /* numeric: value codes <= bin go left */
+    uint64_t left_codes[4]; /* every code that goes left (the missing code by default_left) */
+    lathe__gbdt_pair left;
+    lathe__gbdt_pair right;
+} lathe__gbdt_split;
+
+static inline bool lathe__gbdt_goes_left(const lathe__gbdt_split *split, uint8_t code)
+{
+    return (split->left_codes[code >> 6] >> (code & 63)) & 1u;
+}
+
+/* The leaf weight -T_alpha(G) / (H + lambda), bounded by max_delta_step when set. */
+double lathe__gbdt_leaf_weight(const lathe__gbdt_split_params *params, double g, double h);
+/* The loss reduction a leaf of these sums achieves (twice the negated loss). */
+double lathe__gbdt_leaf_score(const lathe__gbdt_split_params *params, double g, double h);
+
+typedef struct lathe__gbdt_split_space {
+    lathe__gbdt_split *per_task; /* the best split of each task of one search */
+    size_t n_tasks;
+} lathe__gbdt_split_space;
+
+lathe_status lathe__gbdt_split_space_init(lathe_ctx *ctx, lathe__gbdt_split_space *space,
+                                          size_t n_features, lathe_error *err);
+void lathe__gbdt_split_space_release(lathe_ctx *ctx, lathe__gbdt_split_space *space);
+/*
+ * The best split of up to two nodes (count 1 or 2) from their histograms and
+ * gradient sums; features with allowed[f] false (allowed may be NULL) are
+ * skipped. Ties go to the lower feature, then the lower bin, so the result
+ * does not depend on the team. When subtract (may be NULL) has subtract[i],
+ * hists[i] -= subtract[i] first, for every feature: histogram subtraction
+ * done by the search's tasks, so it runs on the team and while the
+ * histogram is in cache.
+ */
+void lathe__gbdt_split_find(lathe__gbdt_team *team, lathe__gbdt_split_space *space,
+                            const lathe__gbdt_binner *binner,
+                            const lathe__gbdt_split_params *params, const bool *allowed,
+                            size_t count, lathe__gbdt_pair *const *hists,
+                            const lathe__gbdt_pair *const *subtract, const lathe__gbdt_pair *totals,
+                            lathe__gbdt_split *best);
+
+/* ---- one tree (gbdt_grow.c) ---- */
+
+typedef enum lathe__gbdt_policy {
+    LATHE__GBDT_DEPTHWISE = 0,
+    LATHE__GBDT_LOSSGUIDE = 1
+} lathe__gbdt_policy;
+
+/* A node of a tree as grown, in code terms. */
+typedef struct lathe__gbdt_node {
+    int32_t left, right; /* -1 at a leaf */
+    lathe__gbdt_split split;
+    double weight; /* the leaf weight of the node's sums (before the learning rate) */
+    lathe__gbdt_pair sums;
+    uint32_t begin, end; /* the node's rows: grower rows[begin..end) */
+    uint32_t depth;
+} lathe__gbdt_node;
+
+typedef struct lathe__gbdt_grower {
+    lathe_ctx *ctx;
+    lathe__gbdt_team *team;
+    const lathe__gbdt_binner *binner;
+    const lathe__gbdt_codes *codes;
+    lathe__gbdt_split_params split_params;
+    lathe__gbdt_policy policy;
+    size_t max_depth;  /* 0: no limit */
+    size_t max_leaves; /* 0: no limit */
+    /* workspace, allocated once per fit */
+    uint32_t *rows; /* the tree's rows, each node a range, leaves in order once grown */
+    uint32_t *scratch;
+    lathe__gbdt_hist_space hist_space;
+    lathe__gbdt_split_space split_space;
+    lathe__gbdt_pair **hists; /* a pool of histograms, n_hists of them allocated */
+    size_t n_hists, hists_capacity;
+    size_t *free_hists;
+    size_t n_free, free_capacity;
+    lathe__gbdt_node *nodes;
+    size_t n_nodes, nodes_capacity;
+    /* pending nodes: a stack or a queue (depth-wise), a max-heap on gain (lossguide) */
+    size_t *stack;
+    size_t stack_capacity;
+    size_t *node_hist; /* each node's histogram in the pool, or none */
+    size_t node_hist_capacity;
+    size_t n_leaves;
+} lathe__gbdt_grower;
+
+lathe_status lathe__gbdt_grower_init(lathe_ctx *ctx, lathe__gbdt_grower *grower, size_t n_rows,
+                                     lathe_error *err);
+void lathe__gbdt_grower_release(lathe__gbdt_grower *grower);
+/*
+ * Grows one tree on the rows root_rows[0..n_root) with gradients gh (indexed
+ * by row id). Afterwards grower->nodes[0..n_nodes) is the tree and each
+ * leaf's rows are grower->rows[begin..end).
+ */
+lathe_status lathe__gbdt_grow(lathe__gbdt_grower *grower, const lathe__gbdt_pair *gh,
+                              const uint32_t *root_rows, size_t n_root, const bool *allowed,
+                              lathe_error *err);
+/* The leaf a row of `codes` falls in. */
+size_t lathe__gbdt_grown_leaf(const lathe__gbdt_node *nodes, const lathe__gbdt_codes *codes,
+                              size_t row);
+/*
+ * The grown tree in input terms: thresholds from the bin edges, category
+ * sets from the category codes; leaf values are weight * learning_rate.
+ */
+lathe_status lathe__gbdt_tree_export(lathe_ctx *ctx, const lathe__gbdt_binner *binner,
+                                     const lathe__gbdt_node *nodes, size_t n_nodes,
+                                     double learning_rate, lathe__tree *out, lathe_error *err);
+
+/* ---- objectives (gbdt_objective.c) ---- */
+
+typedef enum lathe__gbdt_objective_id {
+    LATHE__GBDT_BINARY_LOGISTIC,
+    LATHE__GBDT_MULTI_SOFTMAX,
+    LATHE__GBDT_SQUARED_ERROR,
+    LATHE__GBDT_ABSOLUTE_ERROR,
+    LATHE__GBDT_PSEUDOHUBER,
+    LATHE__GBDT_HUBER,
+    LATHE__GBDT_POISSON,
+    LATHE__GBDT_N_OBJECTIVES
+} lathe__gbdt_objective_id;
+
+typedef struct lathe__gbdt_objective {
+    const char *name; /* as XGBoost spells it */
+    lathe__task task;
+    lathe__tree_link link;
+    const char *loss_name; /* the validation loss early stopping watches */
+    bool refit_median;     /* leaf values become the median residual (absolute error) */
+} lathe__gbdt_objective;
+
+typedef struct lathe__gbdt_loss_args {
+    lathe__gbdt_objective_id id;
+    size_t n_raw;          /* raw scores per row */
+    double huber_slope;    /* pseudohuber and huber */
+    double max_delta_step; /* poisson: added to the log of the hessian */
+} lathe__gbdt_loss_args;
+
+const lathe__gbdt_objective *lathe__gbdt_objective_get(lathe__gbdt_objective_id id);
+/* Parses an objective name; false if unknown. */
+bool lathe__gbdt_objective_parse(const char *name, lathe__gbdt_objective_id *id);
+/* Checks targets for the objective (Poisson counts are not negative). */
+lathe_status lathe__gbdt_objective_check(const lathe__gbdt_loss_args *args, const double *y,
+                                         size_t n_rows, lathe_error *err);
+/* The constant raw score(s) minimizing the weighted loss of rows[0..n), into base[n_raw]. */
+lathe_status lathe__gbdt_base_score(lathe_ctx *ctx, const lathe__gbdt_loss_args *args,
+                                    const double *y, const double *w, const uint32_t *rows,
+                                    size_t n, size_t n_classes, double *base, lathe_error *err);
+/*
+ * Gradients and hessians of rows[lo..hi): gh[k * n_total + row] for raw score
+ * k, from raw[row * n_raw + k].
+ */
+void lathe__gbdt_gradients(const lathe__gbdt_loss_args *args, const double *raw, const double *y,
+                           const double *w, const uint32_t *rows, size_t lo, size_t hi,
+                           size_t n_total, lathe__gbdt_pair *gh);
+/* The weighted loss of one row (for validation; lower is better). */
+double lathe__gbdt_row_loss(const lathe__gbdt_loss_args *args, const double *raw, double y);
+typedef struct lathe__gbdt_weighted {
+    double value;
+    double weight;
+} lathe__gbdt_weighted;
+
+/* The weighted median of values[0..n) (sorted in place): the first reaching half the weight. */
+double lathe__gbdt_weighted_median(lathe__gbdt_weighted *values, size_t n);
+/* Turns the mean loss into the reported metric (rmse takes the square root). */
+double lathe__gbdt_loss_metric(const lathe__gbdt_loss_args *args, double mean_loss);
+
+/* ---- the boosting loop (gbdt_boost.c) ---- */
+
+typedef struct lathe__gbdt_settings {
+    lathe__gbdt_loss_args loss;
+    lathe__gbdt_split_params split;
+    lathe__gbdt_policy policy;
+    size_t max_depth, max_leaves;
+    size_t n_estimators;
+    double learning_rate;
+    size_t max_bin;
+    double subsample, colsample_bytree;
+    size_t early_stopping_rounds;
+    double validation_fraction;
+    uint64_t seed;
+} lathe__gbdt_settings;
+
+typedef struct lathe__gbdt_model {
+    lathe__ensemble ensemble;
+    lathe__gbdt_objective_id objective;
+    size_t n_classes;      /* 0 for regression */
+    size_t n_rounds;       /* boosting rounds kept (trees = rounds x n_raw) */
+    size_t best_iteration; /* early stopping: the best round (0-based), else n_rounds - 1 */
+    double best_score;     /* validation loss metric at best_iteration (NaN without validation) */
+} lathe__gbdt_model;
+
+/* Boosts; w holds one weight per row of data->x (class weights applied). */
+lathe_status lathe__gbdt_boost(lathe_ctx *ctx, const lathe__train_data *data, const double *w,
+                               const lathe__gbdt_settings *settings, lathe__gbdt_model *model,
+                               lathe_error *err);
+
+#endif

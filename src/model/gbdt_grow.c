@@ -1,0 +1,536 @@
+/*
+ * gbdt_grow.c: growing one boosted tree on binned rows.
+ *
+ * Every node owns a contiguous range of `rows` (row ids, ascending inside
+ * each node): splitting a node partitions its range stably into the left
+ * child's rows then the right child's, so the leaves end up owning disjoint
+ * ranges and the boosting loop updates scores leaf by leaf without walking
+ * the tree.
+ *
+ * Histogram subtraction: when both children may split further, only the
+ * child with fewer rows is histogrammed; the other's histogram is the
+ * parent's minus it, computed in the parent's buffer. Histograms come from
+ * a pool that lives for the whole fit, so growing allocates nothing once
+ * the pool has reached the size the trees need.
+ *
+ * Policies:
+ *  - depthwise (XGBoost's default): every node splits while it gains and
+ *    is above max_depth. Without a leaf limit the result does not depend on
+ *    the order nodes are taken, so they are taken depth-first, which keeps
+ *    about max_depth histograms alive instead of a whole level; with
+ *    num_leaves set they are taken level by level (breadth-first).
+ *  - lossguide (LightGBM's leaf-wise): the pending node with the largest
+ *    gain splits next until num_leaves leaves exist (ties: the older node).
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "model/gbdt.h"
+
+#include "core/banned.h"
+
+#define PARTITION_CHUNK_ROWS 8192
+#define PARTITION_MAX_CHUNKS 64
+#define NO_HIST ((size_t)-1)
+#define PREFETCH_AHEAD 16
+
+/* ---- the histogram pool ---- */
+
+static lathe_status hist_acquire(lathe__gbdt_grower *g, size_t *index, lathe_error *err)
+{
+    if (g->n_free > 0) {
+        *index = g->free_hists[--g->n_free];
+        return LATHE_OK;
+    }
+    if (!lathe__grow(g->ctx, (void **)&g->hists, &g->hists_capacity, g->n_hists + 1,
+                     sizeof *g->hists) ||
+        !lathe__grow(g->ctx, (void **)&g->free_hists, &g->free_capacity, g->n_hists + 1,
+                     sizeof *g->free_hists))
+        return lathe__error_nomem(err);
+    size_t n_slots = g->binner->n_slots ? g->binner->n_slots : 1;
+    g->hists[g->n_hists] = lathe__alloc(g->ctx, n_slots * sizeof(lathe__gbdt_pair));
+    if (!g->hists[g->n_hists])
+        return lathe__error_nomem(err);
+    *index = g->n_hists++;
+    return LATHE_OK;
+}
+
+static void hist_release(lathe__gbdt_grower *g, size_t index)
+{
+    if (index != NO_HIST)
+        g->free_hists[g->n_free++] = index;
+}
+
+/* ---- nodes and the pending set ---- */
+
+static lathe_status node_new(lathe__gbdt_grower *g, uint32_t begin, uint32_t end, uint32_t depth,
+                             lathe__gbdt_pair sums, size_t *index, lathe_error *err)
+{
+    size_t need = g->n_nodes + 1;
+    if (!lathe__grow(g->ctx, (void **)&g->nodes, &g->nodes_capacity, need, sizeof *g->nodes) ||
+        !lathe__grow(g->ctx, (void **)&g->stack, &g->stack_capacity, need, sizeof *g->stack) ||
+        !lathe__grow(g->ctx, (void **)&g->node_hist, &g->node_hist_capacity, need,
+                     sizeof *g->node_hist))
+        return lathe__error_nomem(err);
+    lathe__gbdt_node *node = &g->nodes[g->n_nodes];
+    *node = (lathe__gbdt_node){.left = -1,
+                               .right = -1,
+                               .sums = sums,
+                               .weight = lathe__gbdt_leaf_weight(&g->split_params, sums.g, sums.h),
+                               .begin = begin,
+                               .end = end,
+                               .depth = depth};
+    g->node_hist[g->n_nodes] = NO_HIST;
+    *index = g->n_nodes++;
+    return LATHE_OK;
+}
+
+/* True when the node could split at all: depth, rows and hessian allow a child each side. */
+static bool may_split(const lathe__gbdt_grower *g, const lathe__gbdt_node *node)
+{
+    if (g->max_depth && node->depth >= g->max_depth)
+        return false;
+    if (node->end - node->begin < 2)
+        return false;
+    return node->sums.h >= 2.0 * g->split_params.min_child_weight && node->sums.h > 0.0;
+}
+
+/* Lossguide's order: larger gain first, then the older node. */
+static bool before(const lathe__gbdt_grower *g, size_t a, size_t b)
+{
+    double ga = g->nodes[a].split.gain, gb = g->nodes[b].split.gain;
+    return ga > gb || (ga == gb && a < b);
+}
+
+static void pending_push(lathe__gbdt_grower *g, size_t *n_pending, size_t node)
+{
+    size_t i = (*n_pending)++;
+    g->stack[i] = node;
+    if (g->policy != LATHE__GBDT_LOSSGUIDE)
+        return;
+    while (i > 0 && before(g, g->stack[i], g->stack[(i - 1) / 2])) {
+        size_t parent = (i - 1) / 2, t = g->stack[i];
+        g->stack[i] = g->stack[parent];
+        g->stack[parent] = t;
+        i = parent;
+    }
+}
+
+static size_t heap_pop(lathe__gbdt_grower *g, size_t *n_pending)
+{
+    size_t top = g->stack[0], n = --*n_pending, i = 0;
+    g->stack[0] = g->stack[n];
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && before(g, g->stack[l], g->stack[m]))
+            m = l;
+        if (r < n && before(g, g->stack[r], g->stack[m]))
+            m = r;
+        if (m == i)
+            return top;
+        size_t t = g->stack[i];
+        g->stack[i] = g->stack[m];
+        g->stack[m] = t;
+        i = m;
+    }
+}
+
+/* Takes the next node: the top of the heap, the stack's last, or the queue's first. */
+static size_t pending_pop(lathe__gbdt_grower *g, size_t *n_pending, size_t *queue_head)
+{
+    if (g->policy == LATHE__GBDT_LOSSGUIDE)
+        return heap_pop(g, n_pending);
+    if (g->max_leaves == 0)
+        return g->stack[--*n_pending];
+    return g->stack[(*queue_head)++];
+}
+
+/* ---- partitioning a node's rows ---- */
+
+typedef struct partition_job {
+    const uint8_t *column; /* the split feature's codes */
+    const uint64_t *left_codes;
+    uint32_t *rows;
+    uint32_t *scratch;
+    size_t begin, n, n_chunks;
+    size_t n_left[PARTITION_MAX_CHUNKS];
+} partition_job;
+
+/*
+ * Stable partition of rows[lo..hi) in place: lefts, then rights; returns the
+ * left count. Branch-free (each row is written to both places, one write
+ * kept), so the code loads of the coming rows issue while earlier rows are
+ * still being sorted out, and prefetched, as row ids jump through memory.
+ */
+static size_t partition_range(const partition_job *job, size_t lo, size_t hi)
+{
+    const uint8_t *codes = job->column;
+    const uint64_t *left_codes = job->left_codes;
+    uint32_t *rows = job->rows, *lefts = job->rows + lo, *rights = job->scratch + lo;
+    size_t n_left = 0, n_right = 0;
+    for (size_t i = lo; i < hi; i++) {
+        uint32_t row = rows[i];
+        if (i + PREFETCH_AHEAD < hi)
+            __builtin_prefetch(codes + rows[i + PREFETCH_AHEAD]);
+        uint8_t code = codes[row];
+        size_t left = (left_codes[code >> 6] >> (code & 63)) & 1u;
+        lefts[n_left] = row; /* lefts only move down: never over an unread row */
+        rights[n_right] = row;
+        n_left += left;
+        n_right += 1 - left;
+    }
+    memcpy(rows + lo + n_left, rights, n_right * sizeof *rights);
+    return n_left;
+}
+
+static void partition_chunk(void *arg, size_t chunk)
+{
+    partition_job *job = arg;
+    size_t lo = job->begin + job->n * chunk / job->n_chunks;
+    size_t hi = job->begin + job->n * (chunk + 1) / job->n_chunks;
+    job->n_left[chunk] = partition_range(job, lo, hi);
+}
+
+/* Joins the chunks: every chunk's lefts, then every chunk's rights (from rows, via scratch). */
+static size_t join_chunks(partition_job *job)
+{
+    size_t total_left = 0;
+    for (size_t c = 0; c < job->n_chunks; c++)
+        total_left += job->n_left[c];
+    size_t left_at = job->begin, right_at = job->begin + total_left;
+    for (size_t c = 0; c < job->n_chunks; c++) {
+        size_t lo = job->begin + job->n * c / job->n_chunks;
+        size_t hi = job->begin + job->n * (c + 1) / job->n_chunks;
+        memcpy(job->scratch + left_at, job->rows + lo, job->n_left[c] * sizeof *job->rows);
+        left_at += job->n_left[c];
+        size_t n_right = hi - lo - job->n_left[c];
+        memcpy(job->scratch + right_at, job->rows + lo + job->n_left[c],
+               n_right * sizeof *job->rows);
+        right_at += n_right;
+    }
+    memcpy(job->rows + job->begin, job->scratch + job->begin, job->n * sizeof *job->rows);
+    return total_left;
+}
+
+static size_t partition_node(lathe__gbdt_grower *g, const lathe__gbdt_node *node)
+{
+    partition_job job = {.column = g->codes->columns + node->split.feature * g->codes->n_rows,
+                         .left_codes = node->split.left_codes,
+                         .rows = g->rows,
+                         .scratch = g->scratch,
+                         .begin = node->begin,
+                         .n = node->end - node->begin};
+    job.n_chunks = job.n / PARTITION_CHUNK_ROWS;
+    if (job.n_chunks > PARTITION_MAX_CHUNKS)
+        job.n_chunks = PARTITION_MAX_CHUNKS;
+    if (job.n_chunks <= 1) {
+        job.n_chunks = 1;
+        return partition_range(&job, job.begin, job.begin + job.n);
+    }
+    lathe__gbdt_team_run(g->team, job.n_chunks, partition_chunk, &job);
+    return join_chunks(&job);
+}
+
+/* ---- growing ---- */
+
+/* Finds the splits of up to two nodes; `small[i]`, if not NULL, is first subtracted from
+   node i's histogram (which the node took over from its parent) on the team. */
+static void find_splits(lathe__gbdt_grower *g, const bool *allowed, const size_t *nodes,
+                        size_t count, const lathe__gbdt_pair *const *small)
+{
+    lathe__gbdt_pair *hists[2] = {NULL, NULL};
+    lathe__gbdt_pair totals[2] = {{0, 0}, {0, 0}};
+    lathe__gbdt_split best[2];
+    for (size_t i = 0; i < count; i++) {
+        hists[i] = g->hists[g->node_hist[nodes[i]]];
+        totals[i] = g->nodes[nodes[i]].sums;
+    }
+    lathe__gbdt_split_find(g->team, &g->split_space, g->binner, &g->split_params, allowed, count,
+                           hists, small, totals, best);
+    for (size_t i = 0; i < count; i++)
+        g->nodes[nodes[i]].split = best[i];
+}
+
+static void build_hist(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh, size_t node)
+{
+    const lathe__gbdt_node *n = &g->nodes[node];
+    lathe__gbdt_hist_build(g->team, &g->hist_space, g->binner, g->codes, gh, g->rows + n->begin,
+                           n->end - n->begin, g->hists[g->node_hist[node]]);
+}
+
+/*
+ * Gives the children of `parent` (whose histogram is still held) the
+ * histograms they need: the smaller by building; the larger takes over the
+ * parent's buffer, and *subtract is set to the smaller's index (the split
+ * search subtracts it, in parallel). *subtract is NO_HIST when the larger
+ * child is not wanted.
+ */
+static lathe_status child_hists(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh, size_t parent,
+                                size_t small, size_t large, bool want_small, bool want_large,
+                                size_t *subtract, lathe_error *err)
+{
+    size_t parent_hist = g->node_hist[parent];
+    g->node_hist[parent] = NO_HIST;
+    *subtract = NO_HIST;
+    if (!want_large) {
+        g->node_hist[small] = parent_hist; /* the parent's buffer is free to reuse */
+        build_hist(g, gh, small);
+        return LATHE_OK;
+    }
+    lathe_status status = hist_acquire(g, &g->node_hist[small], err);
+    if (status != LATHE_OK) {
+        hist_release(g, parent_hist);
+        return status;
+    }
+    build_hist(g, gh, small);
+    g->node_hist[large] = parent_hist;
+    *subtract = g->node_hist[small];
+    if (!want_small)
+        g->node_hist[small] = NO_HIST; /* released once the subtraction is done */
+    return LATHE_OK;
+}
+
+/* Gives both children histograms and splits; queues the ones that split. */
+static lathe_status search_children(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh,
+                                    const bool *allowed, size_t node, size_t left, size_t right,
+                                    size_t *n_pending, lathe_error *err)
+{
+    bool left_smaller =
+        g->nodes[left].end - g->nodes[left].begin <= g->nodes[right].end - g->nodes[right].begin;
+    size_t small = left_smaller ? left : right, large = left_smaller ? right : left;
+    bool want_small = may_split(g, &g->nodes[small]), want_large = may_split(g, &g->nodes[large]);
+    if (!want_small && !want_large) {
+        hist_release(g, g->node_hist[node]);
+        g->node_hist[node] = NO_HIST;
+        return LATHE_OK;
+    }
+    size_t subtract;
+    lathe_status status =
+        child_hists(g, gh, node, small, large, want_small, want_large, &subtract, err);
+    if (status != LATHE_OK)
+        return status;
+    size_t children[2], count = 0;
+    const lathe__gbdt_pair *small_hist[2] = {NULL, NULL};
+    if (want_small)
+        children[count++] = small;
+    if (want_large) {
+        small_hist[count] = g->hists[subtract];
+        children[count++] = large;
+    }
+    find_splits(g, allowed, children, count, small_hist);
+    if (want_large && !want_small)
+        hist_release(g, subtract);
+    for (size_t i = 0; i < count; i++) {
+        if (g->nodes[children[i]].split.gain > 0.0) {
+            pending_push(g, n_pending, children[i]);
+        } else {
+            hist_release(g, g->node_hist[children[i]]);
+            g->node_hist[children[i]] = NO_HIST;
+        }
+    }
+    return LATHE_OK;
+}
+
+/* Splits `node` into two children, gives them histograms and splits, and queues them. */
+static lathe_status split_node(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh,
+                               const bool *allowed, size_t node, size_t *n_pending,
+                               lathe_error *err)
+{
+    size_t n_left = partition_node(g, &g->nodes[node]);
+    lathe__gbdt_node parent = g->nodes[node];
+    lathe__gbdt_pair right_sums = {parent.sums.g - parent.split.left.g,
+                                   parent.sums.h - parent.split.left.h};
+    size_t left, right;
+    uint32_t middle = parent.begin + (uint32_t)n_left;
+    lathe_status status =
+        node_new(g, parent.begin, middle, parent.depth + 1, parent.split.left, &left, err);
+    if (status == LATHE_OK)
+        status = node_new(g, middle, parent.end, parent.depth + 1, right_sums, &right, err);
+    if (status != LATHE_OK)
+        return status;
+    g->nodes[node].left = (int32_t)left;
+    g->nodes[node].right = (int32_t)right;
+    g->n_leaves++;
+    return search_children(g, gh, allowed, node, left, right, n_pending, err);
+}
+
+static lathe__gbdt_pair sum_rows(const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n)
+{
+    lathe__gbdt_pair sums = {0.0, 0.0};
+    for (size_t i = 0; i < n; i++) {
+        sums.g += gh[rows[i]].g;
+        sums.h += gh[rows[i]].h;
+    }
+    return sums;
+}
+
+/* The sums of feature 0's slots: every row's pair, without another pass over the rows. */
+static lathe__gbdt_pair hist_total(const lathe__gbdt_binner *b, const lathe__gbdt_pair *hist)
+{
+    lathe__gbdt_pair sums = {0.0, 0.0};
+    for (size_t s = 0; s <= b->features[0].n_bins; s++) {
+        sums.g += hist[b->features[0].slot + s].g;
+        sums.h += hist[b->features[0].slot + s].h;
+    }
+    return sums;
+}
+
+/* Puts the root in place, with its histogram and split when it may split. */
+static lathe_status grow_root(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh,
+                              const uint32_t *root_rows, size_t n_root, const bool *allowed,
+                              size_t *n_pending, lathe_error *err)
+{
+    if (root_rows)
+        memcpy(g->rows, root_rows, n_root * sizeof *g->rows);
+    else
+        for (size_t i = 0; i < n_root; i++)
+            g->rows[i] = (uint32_t)i;
+    size_t root;
+    bool searched = g->binner->n_features > 0 && n_root >= 2;
+    lathe__gbdt_pair sums = searched ? (lathe__gbdt_pair){0, 0} : sum_rows(gh, g->rows, n_root);
+    lathe_status status = node_new(g, 0, (uint32_t)n_root, 0, sums, &root, err);
+    if (status != LATHE_OK || !searched)
+        return status;
+    if ((status = hist_acquire(g, &g->node_hist[root], err)) != LATHE_OK)
+        return status;
+    build_hist(g, gh, root);
+    lathe__gbdt_node *node = &g->nodes[root];
+    node->sums = hist_total(g->binner, g->hists[g->node_hist[root]]);
+    node->weight = lathe__gbdt_leaf_weight(&g->split_params, node->sums.g, node->sums.h);
+    if (may_split(g, node))
+        find_splits(g, allowed, &root, 1, NULL);
+    if (node->split.gain > 0.0)
+        pending_push(g, n_pending, root);
+    else
+        hist_release(g, g->node_hist[root]);
+    return LATHE_OK;
+}
+
+lathe_status lathe__gbdt_grow(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh,
+                              const uint32_t *root_rows, size_t n_root, const bool *allowed,
+                              lathe_error *err)
+{
+    g->n_nodes = 0;
+    g->n_leaves = 1;
+    g->n_free = 0;
+    for (size_t i = 0; i < g->n_hists; i++)
+        g->free_hists[g->n_free++] = i;
+    size_t n_pending = 0, queue_head = 0;
+    lathe_status status = grow_root(g, gh, root_rows, n_root, allowed, &n_pending, err);
+    while (status == LATHE_OK && n_pending > queue_head) {
+        if (g->max_leaves && g->n_leaves >= g->max_leaves)
+            break;
+        size_t node = pending_pop(g, &n_pending, &queue_head);
+        status = split_node(g, gh, allowed, node, &n_pending, err);
+    }
+    /* nodes left pending (leaf limit reached) stay leaves */
+    for (size_t i = queue_head; i < n_pending; i++)
+        g->nodes[g->stack[i]].split.gain = 0.0;
+    return status;
+}
+
+/* ---- workspace ---- */
+
+lathe_status lathe__gbdt_grower_init(lathe_ctx *ctx, lathe__gbdt_grower *g, size_t n_rows,
+                                     lathe_error *err)
+{
+    g->ctx = ctx;
+    g->rows = lathe__alloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->rows);
+    g->scratch = lathe__alloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->scratch);
+    if (!g->rows || !g->scratch)
+        return lathe__error_nomem(err);
+    lathe_status status = lathe__gbdt_hist_space_init(ctx, &g->hist_space, g->binner, err);
+    if (status == LATHE_OK)
+        status = lathe__gbdt_split_space_init(ctx, &g->split_space, g->binner->n_features, err);
+    return status;
+}
+
+void lathe__gbdt_grower_release(lathe__gbdt_grower *g)
+{
+    lathe_ctx *ctx = g->ctx;
+    if (!ctx)
+        return;
+    lathe__free(ctx, g->rows);
+    lathe__free(ctx, g->scratch);
+    lathe__gbdt_hist_space_release(ctx, &g->hist_space);
+    lathe__gbdt_split_space_release(ctx, &g->split_space);
+    for (size_t i = 0; i < g->n_hists; i++)
+        lathe__free(ctx, g->hists[i]);
+    lathe__free(ctx, g->hists);
+    lathe__free(ctx, g->free_hists);
+    lathe__free(ctx, g->nodes);
+    lathe__free(ctx, g->stack);
+    lathe__free(ctx, g->node_hist);
+    memset(g, 0, sizeof *g);
+}
+
+/* ---- using and exporting the grown tree ---- */
+
+size_t lathe__gbdt_grown_leaf(const lathe__gbdt_node *nodes, const lathe__gbdt_codes *codes,
+                              size_t row)
+{
+    size_t node = 0;
+    while (nodes[node].left >= 0) {
+        uint8_t code = lathe__gbdt_code(codes, row, nodes[node].split.feature);
+        node = (size_t)(lathe__gbdt_goes_left(&nodes[node].split, code) ? nodes[node].left
+                                                                        : nodes[node].right);
+    }
+    return node;
+}
+
+/* The input categories of a categorical split's left codes, as a bitset in out->cat_bits. */
+static lathe_status export_categories(lathe_ctx *ctx, const lathe__gbdt_feature *f,
+                                      const lathe__gbdt_split *split, lathe__tree *out, size_t node,
+                                      size_t *capacity, lathe_error *err)
+{
+    size_t highest = 0;
+    bool any = false;
+    for (size_t k = 0; k < f->n_categories; k++)
+        if (f->bin_of[k] < f->n_bins && lathe__gbdt_goes_left(split, f->bin_of[k])) {
+            highest = k;
+            any = true;
+        }
+    size_t words = any ? highest / 64 + 1 : 0;
+    if (!lathe__grow(ctx, (void **)&out->cat_bits, capacity, out->n_cat_bits + words,
+                     sizeof *out->cat_bits))
+        return lathe__error_nomem(err);
+    out->cat_start[node] = (uint32_t)out->n_cat_bits;
+    out->cat_words[node] = (uint32_t)words;
+    uint64_t *bits = out->cat_bits + out->n_cat_bits;
+    memset(bits, 0, words * sizeof *bits);
+    for (size_t k = 0; any && k <= highest; k++)
+        if (f->bin_of[k] < f->n_bins && lathe__gbdt_goes_left(split, f->bin_of[k]))
+            bits[k >> 6] |= 1ull << (k & 63);
+    out->n_cat_bits += words;
+    return LATHE_OK;
+}
+
+lathe_status lathe__gbdt_tree_export(lathe_ctx *ctx, const lathe__gbdt_binner *binner,
+                                     const lathe__gbdt_node *nodes, size_t n_nodes,
+                                     double learning_rate, lathe__tree *out, lathe_error *err)
+{
+    lathe_status status = lathe__tree_alloc(ctx, out, n_nodes, 1, err);
+    size_t capacity = 0;
+    for (size_t i = 0; status == LATHE_OK && i < n_nodes; i++) {
+        const lathe__gbdt_node *node = &nodes[i];
+        out->value[i] = node->weight * learning_rate;
+        out->cover[i] = node->sums.h;
+        if (node->left < 0)
+            continue;
+        const lathe__gbdt_feature *f = &binner->features[node->split.feature];
+        out->left[i] = node->left;
+        out->right[i] = node->right;
+        out->feature[i] = (uint32_t)f->column;
+        out->default_left[i] = node->split.default_left;
+        out->gain[i] = node->split.gain;
+        if (f->categorical)
+            status = export_categories(ctx, f, &node->split, out, i, &capacity, err);
+        else /* finite, as tree.h asks: DBL_MAX for "every value left, missing right" */
+            out->threshold[i] = fmax(-DBL_MAX, fmin(DBL_MAX, f->upper[node->split.bin]));
+    }
+    if (status != LATHE_OK)
+        lathe__tree_release(ctx, out);
+    return status;
+}
