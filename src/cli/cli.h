@@ -26,6 +26,7 @@ typedef struct cli_command {
 extern const cli_command cli_describe_command;
 extern const cli_command cli_evaluate_command;
 extern const cli_command cli_inspect_command;
+extern const cli_command cli_models_command;
 extern const cli_command cli_predict_command;
 extern const cli_command cli_train_command;
 extern const cli_command cli_version_command;

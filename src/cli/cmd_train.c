@@ -123,8 +123,9 @@ static bool set_json(void *target, const char *value, char *why, size_t size)
 static const cli_option train_options[] = {
     {"--target", "COL", "the column to predict (or data.target in the config)", set_target},
     {"--model", "NAME",
-     "logistic, linear, ridge, lasso, elasticnet, linear_svm, or auto (the default)", set_model},
-    {"--set", "NAME=VALUE", "a model parameter (C, alpha, penalty, max_iter...); repeatable",
+     "a family from 'lathe models' (logistic, ridge, gbdt, forest...), or auto (the default)",
+     set_model},
+    {"--set", "NAME=VALUE", "a model parameter ('lathe models NAME' lists them); repeatable",
      add_param},
     {"--config", "SPEC.yaml", "a YAML spec: columns, split, pipeline steps, model, metrics",
      set_config},

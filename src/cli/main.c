@@ -10,8 +10,8 @@
 #include "cli/cli.h"
 
 static const cli_command *const commands[] = {
-    &cli_describe_command, &cli_train_command,   &cli_evaluate_command,
-    &cli_predict_command,  &cli_inspect_command, &cli_version_command,
+    &cli_describe_command, &cli_train_command,  &cli_evaluate_command, &cli_predict_command,
+    &cli_inspect_command,  &cli_models_command, &cli_version_command,
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
