@@ -379,7 +379,7 @@ static lathe_status gbdt_fit(lathe_ctx *ctx, const lathe__train_data *data,
         status = row_weights(ctx, data, params, &w, err);
     if (status == LATHE_OK && !(m = lathe__calloc(ctx, 1, sizeof *m)))
         status = lathe__error_nomem(err);
-    if (status == LATHE_OK) {
+    if (status == LATHE_OK && m) {
         m->objective = settings.loss.id;
         m->n_classes = data->task == LATHE__TASK_CLASSIFICATION ? data->n_classes : 0;
         status = lathe__gbdt_boost(ctx, data, w, &settings, m, err);

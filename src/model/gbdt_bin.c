@@ -366,7 +366,7 @@ static lathe_status categorical_bins(lathe_ctx *ctx, const lathe__matrix *x, siz
         status = lathe__error_nomem(err);
     if (status == LATHE_OK)
         status = choose_own_bins(ctx, counts, n, max_bin, own, err);
-    if (status == LATHE_OK) {
+    if (status == LATHE_OK && own && f->bin_of) {
         unsigned bins = 0;
         bool shared = false;
         for (size_t k = 0; k < n; k++) {

@@ -15,9 +15,9 @@
  *    data cuts rows into up to MAX_CHUNKS chunks of at least CHUNK_ROWS,
  *    whose partial histograms are added in chunk order afterwards;
  *  - a node whose rows are a run without gaps (the root, usually) is read
- *    straight, without the row index; otherwise rows PREFETCH_AHEAD ahead
- *    are prefetched, since a deep node's rows are scattered and each one is
- *    a cache miss.
+ *    straight, without the row index; otherwise the rows ahead are
+ *    prefetched in two steps, since a deep node's rows are scattered and
+ *    each one is a cache miss.
  *
  * The cut depends only on the row count and the feature count, and every
  * sum is taken in a fixed order, so any number of threads gives the same
@@ -33,7 +33,11 @@
 #define WIDE_GROUPS 4
 #define MAX_CHUNKS 16
 #define CHUNK_ROWS 4096
-#define PREFETCH_AHEAD 32
+/* Scattered rows are fetched in two steps: from memory into L2 well ahead (DRAM
+   latency), then into L1 shortly before use; one step either way was 1.5 to 2.5
+   times slower on the deep nodes of a 1M-row fit. */
+#define PREFETCH_FAR 128
+#define PREFETCH_NEAR 16
 
 typedef struct hist_job {
     const lathe__gbdt_binner *binner;
@@ -94,9 +98,13 @@ static void accumulate(const hist_job *job, size_t group, size_t lo, size_t hi,
     const uint32_t *rows = job->rows;
     for (size_t i = lo; i < hi; i++) {
         size_t row = rows ? rows[i] : job->first_row + i;
-        if (rows && i + PREFETCH_AHEAD < hi) {
-            __builtin_prefetch(codes + (size_t)rows[i + PREFETCH_AHEAD] * width);
-            __builtin_prefetch(gh + rows[i + PREFETCH_AHEAD]);
+        if (rows && i + PREFETCH_FAR < hi) {
+            __builtin_prefetch(codes + (size_t)rows[i + PREFETCH_FAR] * width, 0, 2);
+            __builtin_prefetch(gh + rows[i + PREFETCH_FAR], 0, 2);
+        }
+        if (rows && i + PREFETCH_NEAR < hi) {
+            __builtin_prefetch(codes + (size_t)rows[i + PREFETCH_NEAR] * width, 0, 3);
+            __builtin_prefetch(gh + rows[i + PREFETCH_NEAR], 0, 3);
         }
         const uint8_t *c = codes + row * width;
         double g = gh[row].g, h = gh[row].h;

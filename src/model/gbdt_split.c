@@ -250,7 +250,8 @@ static bool try_set(const lathe__gbdt_split_params *p, const candidate *c,
     for (size_t i = from; i < to; i++)
         left = add(left, hist[cats[i].bin]);
     bool improved = false;
-    for (int missing_left = 0; missing_left <= (missing.h > 0.0); missing_left++) {
+    int directions = missing.h > 0.0 ? 2 : 1; /* missing right, then left if there are any */
+    for (int missing_left = 0; missing_left < directions; missing_left++) {
         lathe__gbdt_pair l = missing_left ? add(left, missing) : left;
         double gain = split_gain(p, c, l);
         if (gain > best->gain) {
