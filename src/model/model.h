@@ -22,17 +22,14 @@
 #include "model/matrix.h"
 #include "model/params.h"
 
-typedef enum lathe__task {
-    LATHE__TASK_CLASSIFICATION = 1,
-    LATHE__TASK_REGRESSION = 2
-} lathe__task;
+typedef enum lathe__task { LATHE__TASK_CLASSIFICATION = 1, LATHE__TASK_REGRESSION = 2 } lathe__task;
 
 typedef struct lathe__train_data {
     const lathe__matrix *x;
-    const double *y;          /* n_rows targets */
-    const double *weights;    /* n_rows sample weights, or NULL for 1 */
+    const double *y;       /* n_rows targets */
+    const double *weights; /* n_rows sample weights, or NULL for 1 */
     lathe__task task;
-    size_t n_classes;         /* classification only */
+    size_t n_classes; /* classification only */
     /* x's columns holding category codes 0, 1, ... (NaN when missing), for native
        categorical splits; NULL when there are none. */
     const bool *categorical;
