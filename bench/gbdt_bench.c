@@ -61,7 +61,7 @@ static double now(void)
     return clock_seconds(CLOCK_MONOTONIC);
 }
 
-static void die(const char *what, const char *message)
+_Noreturn static void die(const char *what, const char *message)
 {
     fprintf(stderr, "lathe_gbdt_bench: %s: %s\n", what, message);
     exit(1);
@@ -138,7 +138,7 @@ static double class_of(const classes *c, const lathe_frame *frame, size_t column
 static char **feature_names(const lathe_frame *train, const char *target, size_t *n)
 {
     size_t n_columns = lathe_frame_n_columns(train);
-    char **names = malloc((n_columns + 1) * sizeof *names);
+    char **names = calloc(n_columns + 1, sizeof *names);
     *n = 0;
     for (size_t column = 0; column < n_columns; column++)
         if (strcmp(lathe_frame_column_name(train, column), target) != 0)

@@ -158,6 +158,7 @@ typedef struct partition_job {
     uint32_t *scratch;
     size_t begin, n, n_chunks;
     size_t n_left[PARTITION_MAX_CHUNKS];
+    size_t total_left;
 } partition_job;
 
 /* Which side row `row` goes to: 1 left, 0 right. */
@@ -214,33 +215,50 @@ static size_t partition_range(const partition_job *job, size_t lo, size_t hi)
     return n_left;
 }
 
+/*
+ * One chunk of a large node, into scratch: its lefts forward from the
+ * chunk's start, its rights backward from its end (so neither waits for the
+ * other's count). join_task then puts every chunk's lefts, then every
+ * chunk's rights, in place: two passes over the rows where partitioning in
+ * place and joining would take four.
+ */
 static void partition_chunk(void *arg, size_t chunk)
 {
     partition_job *job = arg;
     size_t lo = job->begin + job->n * chunk / job->n_chunks;
     size_t hi = job->begin + job->n * (chunk + 1) / job->n_chunks;
-    job->n_left[chunk] = partition_range(job, lo, hi);
+    const uint32_t *rows = job->rows;
+    uint32_t *lefts = job->scratch + lo, *rights = job->scratch + hi - 1;
+    bool sparse = (size_t)(rows[hi - 1] - rows[lo]) / SPARSE_GAP > hi - lo;
+    size_t n_left = 0, n_right = 0;
+    for (size_t i = lo; i < hi; i++) {
+        if (sparse && i + PREFETCH_AHEAD < hi)
+            __builtin_prefetch(job->column + rows[i + PREFETCH_AHEAD]);
+        uint32_t row = rows[i];
+        size_t left = side_of(job, row);
+        lefts[n_left] = row;
+        *(rights - n_right) = row; /* may land on the next left's slot, rewritten later */
+        n_left += left;
+        n_right += 1 - left;
+    }
+    job->n_left[chunk] = n_left;
 }
 
-/* Joins the chunks: every chunk's lefts, then every chunk's rights (from rows, via scratch). */
-static size_t join_chunks(partition_job *job)
+static void join_task(void *arg, size_t chunk)
 {
-    size_t total_left = 0;
-    for (size_t c = 0; c < job->n_chunks; c++)
-        total_left += job->n_left[c];
-    size_t left_at = job->begin, right_at = job->begin + total_left;
-    for (size_t c = 0; c < job->n_chunks; c++) {
-        size_t lo = job->begin + job->n * c / job->n_chunks;
-        size_t hi = job->begin + job->n * (c + 1) / job->n_chunks;
-        memcpy(job->scratch + left_at, job->rows + lo, job->n_left[c] * sizeof *job->rows);
+    partition_job *job = arg;
+    size_t lo = job->begin + job->n * chunk / job->n_chunks;
+    size_t hi = job->begin + job->n * (chunk + 1) / job->n_chunks;
+    size_t left_at = job->begin, right_at = job->begin + job->total_left;
+    for (size_t c = 0; c < chunk; c++) {
+        size_t chunk_rows = job->n * (c + 1) / job->n_chunks - job->n * c / job->n_chunks;
         left_at += job->n_left[c];
-        size_t n_right = hi - lo - job->n_left[c];
-        memcpy(job->scratch + right_at, job->rows + lo + job->n_left[c],
-               n_right * sizeof *job->rows);
-        right_at += n_right;
+        right_at += chunk_rows - job->n_left[c];
     }
-    memcpy(job->rows + job->begin, job->scratch + job->begin, job->n * sizeof *job->rows);
-    return total_left;
+    memcpy(job->rows + left_at, job->scratch + lo, job->n_left[chunk] * sizeof *job->rows);
+    size_t n_right = hi - lo - job->n_left[chunk];
+    for (size_t j = 0; j < n_right; j++)
+        job->rows[right_at + j] = job->scratch[hi - 1 - j];
 }
 
 static size_t partition_node(lathe__gbdt_grower *g, const lathe__gbdt_node *node)
@@ -259,7 +277,10 @@ static size_t partition_node(lathe__gbdt_grower *g, const lathe__gbdt_node *node
         return partition_range(&job, job.begin, job.begin + job.n);
     }
     lathe__gbdt_team_run(g->team, job.n_chunks, partition_chunk, &job);
-    return join_chunks(&job);
+    for (size_t c = 0; c < job.n_chunks; c++)
+        job.total_left += job.n_left[c];
+    lathe__gbdt_team_run(g->team, job.n_chunks, join_task, &job);
+    return job.total_left;
 }
 
 /* ---- growing ---- */

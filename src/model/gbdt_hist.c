@@ -31,7 +31,7 @@
 #include "core/banned.h"
 
 #define WIDE_GROUPS 4
-#define MAX_CHUNKS 16
+#define MAX_CHUNKS 8
 #define CHUNK_ROWS 4096
 /* Scattered rows are fetched in two steps: from memory into L2 well ahead (DRAM
    latency), then into L1 shortly before use; one step either way was 1.5 to 2.5
