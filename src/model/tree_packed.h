@@ -13,6 +13,8 @@
 #include "model/tree.h"
 
 bool lathe__packed_usable(const lathe__ensemble *ensemble);
+/* Whether some tree is too large to stay in cache from one block of 64 rows to the next. */
+bool lathe__packed_large(const lathe__ensemble *ensemble);
 /* The leaf (a node index of tree t) that `row` ends in. */
 size_t lathe__packed_leaf(const lathe__ensemble *ensemble, size_t t, const double *row);
 /* Whether any of n_rows dense rows misses a value some split reads. */

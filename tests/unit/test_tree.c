@@ -18,6 +18,7 @@
 #include "core/rng.h"
 #include "harness.h"
 #include "model/tree.h"
+#include "model/tree_packed.h"
 
 #define N_FEATURES 4
 
@@ -181,6 +182,49 @@ static lathe__ensemble chain(lathe_ctx *ctx)
     }
     nodes[16] = (node_spec){-1, -1, 0, 0, 0, 42, cover, 0, {0, 0}};
     build_tree(ctx, &e.trees[0], nodes, 17, 1, NULL);
+    return e;
+}
+
+#define LARGE_NODES 5001
+
+/*
+ * Two random trees of LARGE_NODES nodes, grown by splitting a random leaf each time
+ * (lopsided: walked row by row, and large enough for the large-tree blocks), with
+ * categorical splits on f1 and missing values going either way.
+ */
+static lathe__ensemble large_random(lathe_ctx *ctx)
+{
+    lathe__ensemble e = new_ensemble(ctx, LATHE__LINK_IDENTITY, 1, 1, 2);
+    e.base_score[0] = -0.25;
+    static node_spec nodes[LARGE_NODES];
+    static uint32_t leaves[LARGE_NODES];
+    lathe__rng rng;
+    lathe__rng_seed(&rng, 3);
+    for (size_t t = 0; t < 2; t++) {
+        size_t n_nodes = 1, n_leaves = 1;
+        nodes[0] = (node_spec){-1, -1, 0, 0, 0, 0, 1, 0, {0, 0}};
+        leaves[0] = 0;
+        while (n_nodes + 2 <= LARGE_NODES) {
+            size_t pick = lathe__rng_below(&rng, n_leaves);
+            node_spec *split = &nodes[leaves[pick]];
+            split->left = (int32_t)n_nodes;
+            split->right = (int32_t)n_nodes + 1;
+            split->feature = (uint32_t)lathe__rng_below(&rng, N_FEATURES);
+            split->threshold = -1 + 3 * lathe__rng_uniform(&rng);
+            split->default_left = (uint8_t)lathe__rng_below(&rng, 2);
+            if (split->feature == 1 && lathe__rng_uniform(&rng) < 0.7) {
+                split->cats[0] = lathe__rng_next(&rng) | 1u;
+                split->cats[1] = lathe__rng_next(&rng);
+            }
+            for (size_t k = 0; k < 2; k++)
+                nodes[n_nodes + k] =
+                    (node_spec){-1, -1, 0, 0, 0, lathe__rng_uniform(&rng) - 0.5, 1, 0, {0, 0}};
+            leaves[pick] = (uint32_t)n_nodes;
+            leaves[n_leaves++] = (uint32_t)n_nodes + 1;
+            n_nodes += 2;
+        }
+        build_tree(ctx, &e.trees[t], nodes, n_nodes, 1, NULL);
+    }
     return e;
 }
 
@@ -409,6 +453,10 @@ TEST(batch_sparse_threaded_and_single_row_predictions_are_identical)
     lathe__ensemble_release(ctx, &e);
     e = chain(ctx);
     CHECK(check_batch_matches_rows(ctx, &e));
+    lathe__ensemble_release(ctx, &e);
+    e = large_random(ctx);
+    CHECK(check_batch_matches_rows(ctx, &e));
+    CHECK(lathe__packed_usable(&e) && lathe__packed_large(&e)); /* the large-tree blocks ran */
     lathe__ensemble_release(ctx, &e);
     lathe_ctx_free(ctx);
 }
