@@ -1,7 +1,7 @@
 /*
  * gbdt_bench.c: times Lathe's gradient boosting, for bench/gbdt.sh.
  *
- * usage: lathe_gbdt_bench TRAIN.csv TEST.csv TARGET [--threads N] [--runs R]
+ * usage: lathe_gbdt_bench TRAIN.csv TEST.csv TARGET [--threads N] [--runs R] [--seed S]
  *                         [--verbose] [--fit-only] [NAME=VALUE ...]
  *
  * Loads both files with lathe_read, takes TARGET as the class (a categorical
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 {
     if (argc < 4) {
         fprintf(stderr, "usage: lathe_gbdt_bench TRAIN.csv TEST.csv TARGET [--threads N] "
-                        "[--runs R] [--verbose] [NAME=VALUE ...]\n");
+                        "[--runs R] [--seed S] [--verbose] [NAME=VALUE ...]\n");
         return 2;
     }
     lathe_ctx *ctx = lathe_ctx_new();
@@ -269,6 +269,8 @@ int main(int argc, char **argv)
             fit_only = true;
         else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
             runs = (int)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            lathe_ctx_set_seed(ctx, strtoull(argv[++i], NULL, 10));
         else if (lathe__params_set(ctx, &params, argv[i], &err) != LATHE_OK)
             die(argv[i], err.message);
     }

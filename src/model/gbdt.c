@@ -19,7 +19,10 @@
  * (pima 0.753, diamonds RMSE 535 against depth-wise's 525), so depth-wise
  * stays the default; lossguide is there for speed and for LightGBM users.
  * The objective follows the task: binary log loss for two classes, softmax
- * for more, squared error for numbers.
+ * for more, squared error for numbers. quantized_gradients (splits from
+ * integer histograms, gbdt_quant.c) is off by default: it fits about 10%
+ * faster but scored up to 0.002 of accuracy lower on Fashion-MNIST and
+ * synth1m (bench/RESULTS.md).
  */
 #include <math.h>
 #include <string.h>
@@ -122,6 +125,12 @@ static const lathe__param_spec gbdt_params[] = {
      .max = 1,
      .bounds = LATHE__PARAM_MIN_EXCLUSIVE,
      .help = "share of features drawn for each tree"},
+    {.name = "quantized_gradients",
+     .type = LATHE__PARAM_BOOL,
+     .default_value = "false",
+     .help = "choose splits from histograms of gradients rounded to integers (LightGBM's "
+             "use_quantized_grad), leaf values still from the exact gradients: about 10% "
+             "faster fits, slightly noisier splits (up to 0.002 of accuracy on Fashion-MNIST)"},
     {.name = "early_stopping_rounds",
      .type = LATHE__PARAM_INT,
      .default_value = "0",
@@ -327,6 +336,7 @@ static lathe_status read_settings(const lathe__train_data *data, const lathe__pa
     s->max_bin = (size_t)number(p, "max_bin");
     s->subsample = number(p, "subsample");
     s->colsample_bytree = number(p, "colsample_bytree");
+    s->quantized_gradients = number(p, "quantized_gradients") != 0;
     s->early_stopping_rounds = (size_t)number(p, "early_stopping_rounds");
     s->validation_fraction = number(p, "validation_fraction");
     s->seed = seed;

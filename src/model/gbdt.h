@@ -5,6 +5,7 @@
  *   gbdt_team.c       a persistent team of threads for one fit
  *   gbdt_bin.c        quantile bins and category bins; the uint8 code matrix
  *   gbdt_hist.c       gradient histograms of a node's rows, and subtraction
+ *   gbdt_quant.c      quantized gradients: integer (gradient, hessian) per row
  *   gbdt_split.c      the best split of a node from its histogram
  *   gbdt_grow.c       one tree: depth-wise or leaf-wise growth, row partition
  *   gbdt_objective.c  losses: gradients, base scores, links, validation loss
@@ -46,6 +47,7 @@
 #define LATHE__GBDT_MAX_CODES 256 /* codes per feature, the missing code included */
 #define LATHE__GBDT_GROUP_WIDTH 32
 #define LATHE__GBDT_MAX_ROWS 0xFFFFFFFEu /* row ids are uint32 */
+#define LATHE__GBDT_NUMBERED_LEAVES 255  /* leaf numbers of rows are one byte */
 
 extern const lathe__model_ops lathe__gbdt_ops;
 
@@ -147,8 +149,47 @@ typedef struct lathe__gbdt_pair {
     double h;
 } lathe__gbdt_pair;
 
+/*
+ * A quantized gradient and hessian widened to one word, or a histogram bin's sums
+ * of them: the gradient (two's complement) in the high 32 bits, the
+ * hessian (never negative) in the low 32. Adding or subtracting words adds
+ * or subtracts both halves at once, with no carry between them, as long as
+ * every sum of hessians stays below 2^32 and every sum of gradients inside
+ * int32: gbdt_quant.c picks the levels from the row count so that it does.
+ * Integer sums are exact, so their order never matters.
+ */
+typedef uint64_t lathe__gbdt_packed;
+
+/*
+ * A row's quantized gradient and hessian as stored, half the size of a
+ * packed word: the gradient (int16) in the high 16 bits, the hessian
+ * (uint16) in the low 16. Deep nodes' rows are scattered, so the smaller
+ * the rows' gradients, the more of them share a cache line.
+ */
+typedef uint32_t lathe__gbdt_qpair;
+
+static inline lathe__gbdt_qpair lathe__gbdt_qpair_make(int32_t g, uint32_t h)
+{
+    return ((uint32_t)(uint16_t)(int16_t)g << 16) | (h & 0xFFFFu);
+}
+
+/* The packed word of a row's quantized pair. */
+static inline lathe__gbdt_packed lathe__gbdt_widen(lathe__gbdt_qpair q)
+{
+    int64_t g = (int16_t)(uint16_t)(q >> 16);
+    return ((uint64_t)g << 32) + (q & 0xFFFFu);
+}
+
+/* The sums of a packed word, in units of the quantization scales (exact in a double). */
+static inline lathe__gbdt_pair lathe__gbdt_unpack(lathe__gbdt_packed word)
+{
+    uint32_t high = (uint32_t)(word >> 32);
+    int64_t g = high >= 0x80000000u ? (int64_t)high - 0x100000000ll : (int64_t)high;
+    return (lathe__gbdt_pair){(double)g, (double)(uint32_t)word};
+}
+
 typedef struct lathe__gbdt_hist_space {
-    lathe__gbdt_pair *partial; /* per row chunk partial histograms */
+    void *partial; /* per row chunk partial histograms, pairs or packed words */
     size_t n_partial;
 } lathe__gbdt_hist_space;
 
@@ -164,9 +205,16 @@ void lathe__gbdt_hist_build(lathe__gbdt_team *team, lathe__gbdt_hist_space *spac
                             const lathe__gbdt_binner *binner, const lathe__gbdt_codes *codes,
                             const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n_rows,
                             lathe__gbdt_pair *hist);
+/* The same from quantized gradients (quantized[row]) into packed sums. */
+void lathe__gbdt_hist_build_packed(lathe__gbdt_team *team, lathe__gbdt_hist_space *space,
+                                   const lathe__gbdt_binner *binner, const lathe__gbdt_codes *codes,
+                                   const lathe__gbdt_qpair *quantized, const uint32_t *rows,
+                                   size_t n_rows, lathe__gbdt_packed *hist);
 /* parent -= child, slot by slot: the parent's histogram becomes its other child's. */
 void lathe__gbdt_hist_subtract(lathe__gbdt_pair *parent, const lathe__gbdt_pair *child,
                                size_t n_slots);
+void lathe__gbdt_hist_subtract_packed(lathe__gbdt_packed *parent, const lathe__gbdt_packed *child,
+                                      size_t n_slots);
 
 /* ---- splits (gbdt_split.c) ---- */
 
@@ -211,21 +259,55 @@ typedef struct lathe__gbdt_split_space {
 lathe_status lathe__gbdt_split_space_init(lathe_ctx *ctx, lathe__gbdt_split_space *space,
                                           size_t n_features, lathe_error *err);
 void lathe__gbdt_split_space_release(lathe_ctx *ctx, lathe__gbdt_split_space *space);
+/* The histograms of one search: pairs, or packed words (quantized gradients). */
+typedef struct lathe__gbdt_search {
+    size_t count;               /* nodes searched, 1 or 2 */
+    bool packed;                /* the histograms hold lathe__gbdt_packed words */
+    void *hists[2];             /* each node's histogram */
+    const void *subtract[2];    /* NULL, or a histogram to subtract from hists[i] first */
+    lathe__gbdt_pair totals[2]; /* each node's sums (packed: in quantized units) */
+} lathe__gbdt_search;
+
 /*
- * The best split of up to two nodes (count 1 or 2) from their histograms and
- * gradient sums; features with allowed[f] false (allowed may be NULL) are
- * skipped. Ties go to the lower feature, then the lower bin, so the result
- * does not depend on the team. When subtract (may be NULL) has subtract[i],
- * hists[i] -= subtract[i] first, for every feature: histogram subtraction
- * done by the search's tasks, so it runs on the team and while the
- * histogram is in cache.
+ * The best split of up to two nodes from their histograms and gradient
+ * sums; features with allowed[f] false (allowed may be NULL) are skipped.
+ * Ties go to the lower feature, then the lower bin, so the result does not
+ * depend on the team. When search->subtract[i] is set, hists[i] -=
+ * subtract[i] first, for every feature: histogram subtraction done by the
+ * search's tasks, so it runs on the team and while the histogram is in
+ * cache. Packed histograms are searched in quantized units: params must be
+ * scaled to them (lathe__gbdt_quant_params).
  */
 void lathe__gbdt_split_find(lathe__gbdt_team *team, lathe__gbdt_split_space *space,
                             const lathe__gbdt_binner *binner,
                             const lathe__gbdt_split_params *params, const bool *allowed,
-                            size_t count, lathe__gbdt_pair *const *hists,
-                            const lathe__gbdt_pair *const *subtract, const lathe__gbdt_pair *totals,
-                            lathe__gbdt_split *best);
+                            const lathe__gbdt_search *search, lathe__gbdt_split *best);
+
+/* ---- quantized gradients (gbdt_quant.c) ---- */
+
+/* How one tree's gradients become integers. */
+typedef struct lathe__gbdt_quant {
+    int32_t g_levels;        /* a row's gradient becomes an integer in [-g_levels, g_levels] */
+    uint32_t h_levels;       /* its hessian one in [0, h_levels] */
+    double g_scale, h_scale; /* the gradient and hessian of one unit, for this tree */
+} lathe__gbdt_quant;
+
+/* The levels for trees of at most n_rows rows; false when too many rows: train exactly. */
+bool lathe__gbdt_quant_levels(size_t n_rows, lathe__gbdt_quant *quant);
+/*
+ * Sets the scales from gh over rows[0..n) (ascending; NULL: rows 0..n-1)
+ * and writes quantized[row] for each of those rows, rounded stochastically:
+ * up with probability the fraction, from a hash of `seed` and the row, so
+ * the result does not depend on the team.
+ */
+void lathe__gbdt_quantize(lathe__gbdt_team *team, lathe__gbdt_quant *quant,
+                          const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n, uint64_t seed,
+                          lathe__gbdt_qpair *quantized);
+/* params in quantized units, for growing on packed gradients. */
+lathe__gbdt_split_params lathe__gbdt_quant_params(const lathe__gbdt_split_params *params,
+                                                  const lathe__gbdt_quant *quant);
+/* What a gain in quantized units is in loss units. */
+double lathe__gbdt_quant_gain_scale(const lathe__gbdt_quant *quant);
 
 /* ---- one tree (gbdt_grow.c) ---- */
 
@@ -251,14 +333,25 @@ typedef struct lathe__gbdt_grower {
     const lathe__gbdt_codes *codes;
     lathe__gbdt_split_params split_params;
     lathe__gbdt_policy policy;
-    size_t max_depth;  /* 0: no limit */
-    size_t max_leaves; /* 0: no limit */
+    size_t max_depth;                      /* 0: no limit */
+    size_t max_leaves;                     /* 0: no limit */
+    bool quantized;                        /* histograms of packed words (set before init) */
+    const lathe__gbdt_qpair *quantized_gh; /* the tree's quantized gradients, when quantized */
     /* workspace, allocated once per fit */
     uint32_t *rows; /* the tree's rows, each node a range, leaves in order once grown */
     uint32_t *scratch;
+    const uint32_t *root_rows; /* the tree's rows as given (NULL: 0..n_root-1) */
+    size_t n_root;
+    /* quantized: the leaf number of each of the tree's rows, and the node of each number,
+       when the tree has at most LATHE__GBDT_NUMBERED_LEAVES leaves (else n_numbered is 0):
+       renewal and the score update then read rows in order (gbdt_grow.c) */
+    uint8_t *leaf_of;
+    uint32_t numbered_node[LATHE__GBDT_NUMBERED_LEAVES];
+    size_t n_numbered;
+    lathe__gbdt_pair *leaf_sums; /* quantized: renewal's per chunk, per leaf sums */
     lathe__gbdt_hist_space hist_space;
     lathe__gbdt_split_space split_space;
-    lathe__gbdt_pair **hists; /* a pool of histograms, n_hists of them allocated */
+    void **hists; /* a pool of histograms (pairs or packed words), n_hists of them allocated */
     size_t n_hists, hists_capacity;
     size_t *free_hists;
     size_t n_free, free_capacity;
@@ -276,13 +369,23 @@ lathe_status lathe__gbdt_grower_init(lathe_ctx *ctx, lathe__gbdt_grower *grower,
                                      lathe_error *err);
 void lathe__gbdt_grower_release(lathe__gbdt_grower *grower);
 /*
- * Grows one tree on the rows root_rows[0..n_root) with gradients gh (indexed
- * by row id). Afterwards grower->nodes[0..n_nodes) is the tree and each
- * leaf's rows are grower->rows[begin..end).
+ * Grows one tree on the rows root_rows[0..n_root) (NULL: rows 0..n_root-1) with gradients gh
+ * (indexed by row id). Afterwards grower->nodes[0..n_nodes) is the tree and each leaf's rows are
+ * grower->rows[begin..end). A quantized grower reads `quantized` (the same rows' quantized
+ * gradients) instead of gh, with split_params in quantized units (lathe__gbdt_quant_params): the
+ * nodes' sums, weights and gains are then in those units until lathe__gbdt_grown_renew.
  */
 lathe_status lathe__gbdt_grow(lathe__gbdt_grower *grower, const lathe__gbdt_pair *gh,
-                              const uint32_t *root_rows, size_t n_root, const bool *allowed,
-                              lathe_error *err);
+                              const lathe__gbdt_qpair *quantized, const uint32_t *root_rows,
+                              size_t n_root, const bool *allowed, lathe_error *err);
+/*
+ * Leaf renewal after a quantized tree: every node's sums become the exact
+ * sums of gh over its rows, its weight the weight of those under `params`,
+ * and split gains are multiplied by gain_scale (back to loss units). So
+ * quantizing only chooses the splits; leaf values are full precision.
+ */
+void lathe__gbdt_grown_renew(lathe__gbdt_grower *grower, const lathe__gbdt_pair *gh,
+                             const lathe__gbdt_split_params *params, double gain_scale);
 /* The leaf a row of `codes` falls in. */
 size_t lathe__gbdt_grown_leaf(const lathe__gbdt_node *nodes, const lathe__gbdt_codes *codes,
                               size_t row);
@@ -362,6 +465,7 @@ typedef struct lathe__gbdt_settings {
     double learning_rate;
     size_t max_bin;
     double subsample, colsample_bytree;
+    bool quantized_gradients; /* splits from integer histograms (gbdt_quant.c) */
     size_t early_stopping_rounds;
     double validation_fraction;
     uint64_t seed;

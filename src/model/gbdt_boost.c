@@ -12,9 +12,15 @@
  * validation rows from the caller, validation_fraction of the training rows
  * (drawn with the seed) are held out for it.
  *
+ * With quantized_gradients, each tree's gradients are also
+ * rounded to packed integers (gbdt_quant.c) that the grower builds its
+ * histograms from; the grown tree's leaf values are then renewed from the
+ * exact gradients before they are applied.
+ *
  * Randomness (row subsampling per round, columns per tree, the validation
- * draw, the binning sample) comes from streams derived from the seed and
- * the round, never from thread timing, so a seed fixes the model.
+ * draw, the binning sample, the quantization's rounding) comes from streams
+ * or hashes derived from the seed, the round and the row, never from
+ * thread timing, so a seed fixes the model.
  */
 #include <math.h>
 #include <string.h>
@@ -53,6 +59,8 @@ typedef struct boost_run {
     double *raw;   /* n_rows x n_raw */
     double *valid_raw;
     lathe__gbdt_pair *gh; /* n_raw x n_rows */
+    lathe__gbdt_quant quant;
+    lathe__gbdt_qpair *quantized; /* one tree's quantized gh (n_rows), NULL: exact */
     lathe__gbdt_weighted *median_scratch;
     lathe__tree *trees;
     size_t n_trees, trees_capacity;
@@ -112,6 +120,8 @@ static lathe_status allocate(boost_run *run, lathe_error *err)
     if (!run->raw || !run->gh || !run->valid_raw || !run->base || !run->sample ||
         !run->out_of_sample || !run->allowed)
         return lathe__error_nomem(err);
+    if (run->grower.quantized && !(run->quantized = lathe__calloc(ctx, n, sizeof *run->quantized)))
+        return lathe__error_nomem(err);
     if (lathe__gbdt_objective_get(run->s->loss.id)->refit_median &&
         !(run->median_scratch = lathe__calloc(ctx, n, sizeof *run->median_scratch)))
         return lathe__error_nomem(err);
@@ -152,6 +162,8 @@ static lathe_status prepare(boost_run *run, lathe_error *err)
         run->valid_y = data->valid_y;
         run->n_valid = data->valid_x->n_rows;
     }
+    run->grower.quantized =
+        s->quantized_gradients && lathe__gbdt_quant_levels(run->n_train, &run->quant);
     if (status == LATHE_OK)
         status = allocate(run, err);
     if (status == LATHE_OK)
@@ -240,7 +252,9 @@ static void refit_medians(boost_run *run, size_t k)
 typedef struct apply_job {
     boost_run *run;
     size_t k;
-    size_t n_out_blocks, n_valid_blocks;
+    size_t n_tree_tasks; /* leaves, or blocks of the tree's rows when they are numbered */
+    size_t n_tree_blocks, n_out_blocks, n_valid_blocks;
+    double value[LATHE__GBDT_NUMBERED_LEAVES]; /* numbered leaves' values */
 } apply_job;
 
 #define APPLY_BLOCK_ROWS 16384
@@ -259,16 +273,38 @@ static void apply_walk(const boost_run *run, const lathe__gbdt_codes *codes, con
 }
 
 /*
+ * The tree's rows when the grower numbered their leaves: a block of them in
+ * row order, each row's value by its leaf number. Walking leaf by leaf
+ * instead touches a cache line of raw scores per row once leaves are small.
+ */
+static void apply_numbered(const apply_job *job, size_t block)
+{
+    const boost_run *run = job->run;
+    const lathe__gbdt_grower *g = &run->grower;
+    size_t lo = g->n_root * block / job->n_tree_blocks;
+    size_t hi = g->n_root * (block + 1) / job->n_tree_blocks;
+    for (size_t i = lo; i < hi; i++) {
+        size_t row = g->root_rows ? g->root_rows[i] : i;
+        run->raw[row * run->n_raw + job->k] += job->value[g->leaf_of[row]];
+    }
+}
+
+/*
  * One task: a leaf's rows (task < n_nodes; internal nodes have nothing to
- * do), a block of out-of-sample training rows, or a block of validation
- * rows. Every raw score gets exactly one addition, so tasks never collide.
+ * do) or a block of the tree's rows (apply_numbered), a block of
+ * out-of-sample training rows, or a block of validation rows. Every raw
+ * score gets exactly one addition, so tasks never collide.
  */
 static void apply_task(void *arg, size_t task)
 {
     const apply_job *job = arg;
     boost_run *run = job->run;
     const lathe__gbdt_grower *g = &run->grower;
-    if (task < g->n_nodes) {
+    if (task < job->n_tree_tasks && job->n_tree_blocks) {
+        apply_numbered(job, task);
+        return;
+    }
+    if (task < job->n_tree_tasks) {
         const lathe__gbdt_node *leaf = &g->nodes[task];
         if (leaf->left >= 0)
             return;
@@ -277,7 +313,7 @@ static void apply_task(void *arg, size_t task)
             run->raw[(size_t)g->rows[i] * run->n_raw + job->k] += value;
         return;
     }
-    task -= g->n_nodes;
+    task -= job->n_tree_tasks;
     bool out_of_sample = task < job->n_out_blocks;
     size_t block = out_of_sample ? task : task - job->n_out_blocks;
     size_t n = out_of_sample ? run->n_out_of_sample : run->n_valid;
@@ -295,12 +331,20 @@ static void apply_task(void *arg, size_t task)
 /* Adds the grown tree's values to the raw scores of training and validation rows. */
 static void apply_tree(boost_run *run, size_t k)
 {
+    const lathe__gbdt_grower *g = &run->grower;
     apply_job job = {.run = run,
                      .k = k,
+                     .n_tree_tasks = g->n_nodes,
                      .n_out_blocks =
                          (run->n_out_of_sample + APPLY_BLOCK_ROWS - 1) / APPLY_BLOCK_ROWS,
                      .n_valid_blocks = (run->n_valid + APPLY_BLOCK_ROWS - 1) / APPLY_BLOCK_ROWS};
-    lathe__gbdt_team_run(run->team, run->grower.n_nodes + job.n_out_blocks + job.n_valid_blocks,
+    if (g->n_numbered) {
+        job.n_tree_tasks = job.n_tree_blocks =
+            (g->n_root + APPLY_BLOCK_ROWS - 1) / APPLY_BLOCK_ROWS;
+        for (size_t j = 0; j < g->n_numbered; j++)
+            job.value[j] = g->nodes[g->numbered_node[j]].weight * run->s->learning_rate;
+    }
+    lathe__gbdt_team_run(run->team, job.n_tree_tasks + job.n_out_blocks + job.n_valid_blocks,
                          apply_task, &job);
 }
 
@@ -317,6 +361,30 @@ static lathe_status keep_tree(boost_run *run, lathe_error *err)
     return status;
 }
 
+/*
+ * Grows tree k of the round on gradients gh; quantized, on their rounding,
+ * with the parameters in quantized units, then renews the leaf values.
+ */
+static lathe_status grow_tree(boost_run *run, size_t round, size_t k, const bool *allowed,
+                              lathe_error *err)
+{
+    lathe__gbdt_grower *g = &run->grower;
+    const lathe__gbdt_pair *gh = run->gh + k * run->n_rows;
+    const uint32_t *rows = run->n_sample == run->n_rows ? NULL : run->sample;
+    if (!g->quantized)
+        return lathe__gbdt_grow(g, gh, NULL, run->sample, run->n_sample, allowed, err);
+    uint64_t tree_seed = run->s->seed ^ (0x71756e74ull + round * run->n_raw + k); /* "qunt" */
+    lathe__gbdt_quantize(run->team, &run->quant, gh, rows, run->n_sample, tree_seed,
+                         run->quantized);
+    g->split_params = lathe__gbdt_quant_params(&run->s->split, &run->quant);
+    /* rows NULL (every row): renewal then reads no row list */
+    lathe_status status =
+        lathe__gbdt_grow(g, gh, run->quantized, rows, run->n_sample, allowed, err);
+    if (status == LATHE_OK)
+        lathe__gbdt_grown_renew(g, gh, &run->s->split, lathe__gbdt_quant_gain_scale(&run->quant));
+    return status;
+}
+
 static lathe_status boost_round(boost_run *run, size_t round, lathe_error *err)
 {
     lathe__rng rng;
@@ -330,8 +398,7 @@ static lathe_status boost_round(boost_run *run, size_t round, lathe_error *err)
             draw_columns(run, &rng);
             allowed = run->allowed;
         }
-        status = lathe__gbdt_grow(&run->grower, run->gh + k * run->n_rows, run->sample,
-                                  run->n_sample, allowed, err);
+        status = grow_tree(run, round, k, allowed, err);
         if (status != LATHE_OK)
             break;
         if (run->median_scratch)
@@ -437,6 +504,7 @@ static void release_run(boost_run *run)
     lathe__free(ctx, run->raw);
     lathe__free(ctx, run->valid_raw);
     lathe__free(ctx, run->gh);
+    lathe__free(ctx, run->quantized);
     lathe__free(ctx, run->median_scratch);
     lathe__free(ctx, run->base);
 }

@@ -26,6 +26,13 @@
  * Work is cut into tasks of FEATURES_PER_TASK features per node; each task
  * keeps its best and the tasks are compared in order, so ties go to the
  * lower feature and the result does not depend on the thread count.
+ *
+ * Packed histograms (quantized gradients) are unpacked a feature at a time
+ * into integer-valued doubles, and searched by the same code with the
+ * parameters scaled to quantized units: sums of integers below 2^53 are
+ * exact, so a node's sums, its children's and its histogram agree to the
+ * last bit. A bin is empty only when both of its sums are 0: a quantized
+ * hessian can round to 0 under a gradient that did not.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -42,9 +49,7 @@ typedef struct split_job {
     const lathe__gbdt_binner *binner;
     const lathe__gbdt_split_params *params;
     const bool *allowed;
-    lathe__gbdt_pair *const *hists;
-    const lathe__gbdt_pair *const *subtract;
-    const lathe__gbdt_pair *totals;
+    const lathe__gbdt_search *search;
     size_t tasks_per_node;
     lathe__gbdt_split *per_task;
 } split_job;
@@ -109,6 +114,12 @@ static double split_gain(const lathe__gbdt_split_params *p, const candidate *c,
         return -1.0;
     return score_with(p, c->lambda, left.g, left.h) + score_with(p, c->lambda, right_g, right_h) -
            c->parent_score;
+}
+
+/* No rows, or only rows of weight 0 (or whose quantized gradient and hessian are 0). */
+static bool empty(lathe__gbdt_pair bin)
+{
+    return bin.h == 0.0 && bin.g == 0.0;
 }
 
 static lathe__gbdt_pair add(lathe__gbdt_pair a, lathe__gbdt_pair b)
@@ -194,13 +205,13 @@ static void numeric_scan(const lathe__gbdt_split_params *p, const candidate *c,
 {
     unsigned n = f->n_bins;
     lathe__gbdt_pair missing = hist[n];
-    bool has_missing = missing.h > 0.0;
+    bool has_missing = !empty(missing);
     numeric_best found = {best->gain, best->gain + c->parent_score, -1, false, {0, 0}};
     double left_g = 0.0, left_h = 0.0;
     if (c->plain && !has_missing)
         plain_scan(c, hist, n, &found);
     for (unsigned b = 0; !(c->plain && !has_missing) && b + 1 < n; b++) {
-        if (hist[b].h == 0.0)
+        if (empty(hist[b]))
             continue; /* the same cut as the bin before */
         left_g += hist[b].g;
         left_h += hist[b].h;
@@ -250,7 +261,7 @@ static bool try_set(const lathe__gbdt_split_params *p, const candidate *c,
     for (size_t i = from; i < to; i++)
         left = add(left, hist[cats[i].bin]);
     bool improved = false;
-    int directions = missing.h > 0.0 ? 2 : 1; /* missing right, then left if there are any */
+    int directions = empty(missing) ? 1 : 2; /* missing right, then left if there are any */
     for (int missing_left = 0; missing_left < directions; missing_left++) {
         lathe__gbdt_pair l = missing_left ? add(left, missing) : left;
         double gain = split_gain(p, c, l);
@@ -277,7 +288,7 @@ static void categorical_scan(const lathe__gbdt_split_params *p, const candidate 
     category cats[LATHE__GBDT_MAX_CODES];
     size_t k = 0;
     for (unsigned b = 0; b < f->n_bins; b++)
-        if (hist[b].h > 0.0)
+        if (!empty(hist[b]))
             cats[k++] = (category){hist[b].g / (hist[b].h + p->cat_smooth), b};
     if (k <= p->max_cat_to_onehot) {
         for (size_t i = 0; i < k; i++)
@@ -294,13 +305,42 @@ static void categorical_scan(const lathe__gbdt_split_params *p, const candidate 
         }
     }
     /* all categories left, missing right */
-    if (hist[f->n_bins].h > 0.0 && k > 0)
+    if (!empty(hist[f->n_bins]) && k > 0)
         try_set(p, c, hist, f->n_bins, cats, 0, k, best, feature);
     if (best->gain > 0.0 && best->feature == feature && best->categorical &&
-        hist[f->n_bins].h <= 0.0 && best->left.h >= c->total.h - best->left.h) {
+        empty(hist[f->n_bins]) && best->left.h >= c->total.h - best->left.h) {
         best->default_left = true; /* nothing to learn from: the heavier side */
         set_code(best->left_codes, f->n_bins);
     }
+}
+
+/*
+ * Feature f's bins of node `node` as pairs, after the subtraction the
+ * search asked for: the histogram itself, or (packed) unpacked into local
+ * (NULL when the feature is not wanted: the subtraction is still needed).
+ */
+static const lathe__gbdt_pair *feature_bins(const split_job *job, size_t node,
+                                            const lathe__gbdt_feature *f, lathe__gbdt_pair *local,
+                                            bool wanted)
+{
+    const lathe__gbdt_search *search = job->search;
+    size_t n = (size_t)f->n_bins + 1;
+    if (!search->packed) {
+        lathe__gbdt_pair *hist = (lathe__gbdt_pair *)search->hists[node] + f->slot;
+        if (search->subtract[node])
+            lathe__gbdt_hist_subtract(
+                hist, (const lathe__gbdt_pair *)search->subtract[node] + f->slot, n);
+        return hist;
+    }
+    lathe__gbdt_packed *hist = (lathe__gbdt_packed *)search->hists[node] + f->slot;
+    if (search->subtract[node])
+        lathe__gbdt_hist_subtract_packed(
+            hist, (const lathe__gbdt_packed *)search->subtract[node] + f->slot, n);
+    if (!wanted)
+        return NULL;
+    for (size_t b = 0; b < n; b++)
+        local[b] = lathe__gbdt_unpack(hist[b]);
+    return local;
 }
 
 static void split_task(void *arg, size_t task)
@@ -311,20 +351,20 @@ static void split_task(void *arg, size_t task)
     if (end > job->binner->n_features)
         end = job->binner->n_features;
     const lathe__gbdt_split_params *p = job->params;
+    lathe__gbdt_pair total = job->search->totals[node];
     candidate c = {.lambda = p->reg_lambda,
-                   .total = job->totals[node],
-                   .min_hessian = fmax(p->min_child_weight, 1e-12 * job->totals[node].h),
+                   .total = total,
+                   .min_hessian = fmax(p->min_child_weight, 1e-12 * total.h),
                    .plain = p->reg_alpha == 0.0 && p->max_delta_step == 0.0};
     c.parent_score = score_with(p, c.lambda, c.total.g, c.total.h);
     lathe__gbdt_split best = {.gain = 0.0};
+    lathe__gbdt_pair local[LATHE__GBDT_MAX_CODES];
     for (size_t f = first; f < end; f++) {
         const lathe__gbdt_feature *feature = &job->binner->features[f];
-        if (job->subtract && job->subtract[node])
-            lathe__gbdt_hist_subtract(job->hists[node] + feature->slot,
-                                      job->subtract[node] + feature->slot, feature->n_bins + 1);
-        if (job->allowed && !job->allowed[f])
+        bool wanted = !job->allowed || job->allowed[f];
+        const lathe__gbdt_pair *hist = feature_bins(job, node, feature, local, wanted);
+        if (!wanted)
             continue;
-        const lathe__gbdt_pair *hist = job->hists[node] + feature->slot;
         if (feature->categorical)
             categorical_scan(p, &c, feature, hist, (uint32_t)f, &best);
         else
@@ -351,18 +391,16 @@ void lathe__gbdt_split_space_release(lathe_ctx *ctx, lathe__gbdt_split_space *sp
 void lathe__gbdt_split_find(lathe__gbdt_team *team, lathe__gbdt_split_space *space,
                             const lathe__gbdt_binner *binner,
                             const lathe__gbdt_split_params *params, const bool *allowed,
-                            size_t count, lathe__gbdt_pair *const *hists,
-                            const lathe__gbdt_pair *const *subtract, const lathe__gbdt_pair *totals,
-                            lathe__gbdt_split *best)
+                            const lathe__gbdt_search *search, lathe__gbdt_split *best)
 {
     split_job job = {.binner = binner,
                      .params = params,
                      .allowed = allowed,
-                     .hists = hists,
-                     .subtract = subtract,
-                     .totals = totals,
+                     .search = search,
                      .tasks_per_node = space->n_tasks / 2,
                      .per_task = space->per_task};
+    size_t count = search->count;
+    const lathe__gbdt_pair *totals = search->totals;
     lathe__gbdt_team_run(team, count * job.tasks_per_node, split_task, &job);
     for (size_t node = 0; node < count; node++) {
         best[node] = (lathe__gbdt_split){.gain = 0.0};

@@ -373,27 +373,185 @@ TEST(one_and_two_threads_give_the_same_bits)
     /* enough rows for row chunks in histograms and partitions, sampling on */
     problem p = random_problem(70000, 6, LATHE__TASK_CLASSIFICATION, 3, true, 5);
     lathe__train_data data = train_data(&p);
-    const char *settings[] = {"n_estimators=3", "max_depth=4", "subsample=0.8",
-                              "colsample_bytree=0.7", NULL};
-    lathe__gbdt_model *models[2];
-    lathe_error err;
-    for (int t = 0; t < 2; t++) {
+    for (int quantized = 0; quantized < 2; quantized++) {
+        const char *settings[] = {"n_estimators=3",
+                                  "max_depth=4",
+                                  "subsample=0.8",
+                                  "colsample_bytree=0.7",
+                                  quantized ? "quantized_gradients=true"
+                                            : "quantized_gradients=false",
+                                  NULL};
+        lathe__gbdt_model *models[2];
+        lathe_error err;
+        for (int t = 0; t < 2; t++) {
+            lathe_ctx *ctx = lathe_ctx_new();
+            lathe_ctx_set_threads(ctx, t + 1);
+            lathe_ctx_set_seed(ctx, 42);
+            CHECK_OK(fit_with(ctx, &data, settings, &models[t], &err), err);
+            lathe_ctx_free(ctx);
+        }
         lathe_ctx *ctx = lathe_ctx_new();
-        lathe_ctx_set_threads(ctx, t + 1);
-        lathe_ctx_set_seed(ctx, 42);
-        CHECK_OK(fit_with(ctx, &data, settings, &models[t], &err), err);
+        CHECK_EQ(models[0]->ensemble.n_trees, 9);
+        CHECK_EQ(models[1]->ensemble.n_trees, 9);
+        for (size_t t = 0; t < 9; t++)
+            CHECK_MSG(same_tree(&models[0]->ensemble.trees[t], &models[1]->ensemble.trees[t]),
+                      "tree %zu differs", t);
+        CHECK(!memcmp(models[0]->ensemble.base_score, models[1]->ensemble.base_score,
+                      3 * sizeof(double)));
+        for (int t = 0; t < 2; t++)
+            lathe__gbdt_ops.free(ctx, models[t]);
         lathe_ctx_free(ctx);
     }
+    free_problem(&p);
+}
+
+/* ---- Quantized gradients ----------------------------------------------------- */
+
+TEST(quantized_rounding_is_unbiased_within_its_levels_and_repeatable)
+{
     lathe_ctx *ctx = lathe_ctx_new();
-    CHECK_EQ(models[0]->ensemble.n_trees, 9);
-    CHECK_EQ(models[1]->ensemble.n_trees, 9);
-    for (size_t t = 0; t < 9; t++)
-        CHECK_MSG(same_tree(&models[0]->ensemble.trees[t], &models[1]->ensemble.trees[t]),
-                  "tree %zu differs", t);
-    CHECK(!memcmp(models[0]->ensemble.base_score, models[1]->ensemble.base_score,
-                  3 * sizeof(double)));
-    for (int t = 0; t < 2; t++)
-        lathe__gbdt_ops.free(ctx, models[t]);
+    lathe_ctx_set_threads(ctx, 2);
+    lathe_error err;
+    lathe__gbdt_team *team = NULL;
+    CHECK_OK(lathe__gbdt_team_new(ctx, &team, &err), err);
+    size_t n = 100000;
+    lathe__gbdt_pair *gh = calloc(n, sizeof *gh);
+    lathe__gbdt_qpair *packed = calloc(n, sizeof *packed), *again = calloc(n, sizeof *again);
+    double g_total = 0.0, h_total = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        gh[i] =
+            (lathe__gbdt_pair){sin((double)i) * (i == 7 ? 3.0 : 1.0), 0.25 * (1 + cos((double)i))};
+        g_total += gh[i].g;
+        h_total += gh[i].h;
+    }
+    lathe__gbdt_quant quant;
+    CHECK(lathe__gbdt_quant_levels(n, &quant));
+    CHECK_EQ(quant.g_levels, 32767);
+    CHECK(!lathe__gbdt_quant_levels(200000000, &quant)); /* too many rows: exact */
+    CHECK(lathe__gbdt_quant_levels(n, &quant));
+    lathe__gbdt_quantize(team, &quant, gh, NULL, n, 99, packed);
+    CHECK_NEAR(quant.g_scale, 3.0 * fabs(sin(7.0)) / quant.g_levels, 1e-15);
+    lathe__gbdt_packed total = 0;
+    for (size_t i = 0; i < n; i++) {
+        lathe__gbdt_pair q = lathe__gbdt_unpack(lathe__gbdt_widen(packed[i]));
+        CHECK(fabs(q.g) <= quant.g_levels && q.h >= 0 && q.h <= quant.h_levels);
+        /* rounded to one of the two nearest levels */
+        CHECK(fabs(q.g - gh[i].g / quant.g_scale) < 1.0 + 1e-9);
+        CHECK(fabs(q.h - gh[i].h / quant.h_scale) < 1.0 + 1e-9);
+        total += lathe__gbdt_widen(packed[i]);
+    }
+    /* the sums' rounding is a sum of n independent errors below one unit each */
+    lathe__gbdt_pair sums = lathe__gbdt_unpack(total);
+    CHECK(fabs(sums.g * quant.g_scale - g_total) < 5.0 * sqrt((double)n) * quant.g_scale);
+    CHECK(fabs(sums.h * quant.h_scale - h_total) < 5.0 * sqrt((double)n) * quant.h_scale);
+    lathe_ctx_set_threads(ctx, 1);
+    lathe__gbdt_team *one = NULL;
+    CHECK_OK(lathe__gbdt_team_new(ctx, &one, &err), err);
+    lathe__gbdt_quantize(one, &quant, gh, NULL, n, 99, again);
+    CHECK(!memcmp(packed, again, n * sizeof *packed));
+    lathe__gbdt_team_free(ctx, one);
+    lathe__gbdt_team_free(ctx, team);
+    free(gh);
+    free(packed);
+    free(again);
+    lathe_ctx_free(ctx);
+}
+
+TEST(quantized_sums_of_many_rows_fit_their_halves)
+{
+    /* every row at the largest gradient, all one sign: the unit comes from the sums */
+    lathe_ctx *ctx = lathe_ctx_new();
+    lathe_error err;
+    lathe__gbdt_team *team = NULL;
+    CHECK_OK(lathe__gbdt_team_new(ctx, &team, &err), err);
+    size_t n = 2000000;
+    lathe__gbdt_pair *gh = calloc(n, sizeof *gh);
+    lathe__gbdt_qpair *quantized = calloc(n, sizeof *quantized);
+    for (size_t i = 0; i < n; i++)
+        gh[i] = (lathe__gbdt_pair){-1.0 + 1e-7 * (double)(i % 3), 0.25};
+    lathe__gbdt_quant quant;
+    CHECK(lathe__gbdt_quant_levels(n, &quant));
+    lathe__gbdt_quantize(team, &quant, gh, NULL, n, 5, quantized);
+    CHECK(quant.g_scale > 1.0 / quant.g_levels);
+    lathe__gbdt_packed total = 0;
+    int64_t g_total = 0, h_total = 0;
+    for (size_t i = 0; i < n; i++) {
+        lathe__gbdt_pair q = lathe__gbdt_unpack(lathe__gbdt_widen(quantized[i]));
+        g_total += (int64_t)q.g;
+        h_total += (int64_t)q.h;
+        total += lathe__gbdt_widen(quantized[i]);
+    }
+    CHECK(g_total > -2147483647ll && h_total < 4294967295ll);
+    lathe__gbdt_pair sums = lathe__gbdt_unpack(total);
+    CHECK_EQ((int64_t)sums.g, g_total);
+    CHECK_EQ((int64_t)sums.h, h_total);
+    CHECK_NEAR(sums.g * quant.g_scale, -(double)n, 1e-4 * (double)n);
+    lathe__gbdt_team_free(ctx, team);
+    free(gh);
+    free(quantized);
+    lathe_ctx_free(ctx);
+}
+
+TEST(quantized_gradients_find_the_exact_splits_and_exact_leaf_values)
+{
+    lathe_ctx *ctx = lathe_ctx_new();
+    lathe_error err;
+    const size_t n_classes[] = {2, 3, 0};
+    for (size_t c = 0; c < 3; c++) {
+        lathe__task task = n_classes[c] ? LATHE__TASK_CLASSIFICATION : LATHE__TASK_REGRESSION;
+        problem p = random_problem(5000, 4, task, n_classes[c], true, 17 + c);
+        lathe__train_data data = train_data(&p);
+        const char *exact[] = {"n_estimators=1", "max_depth=2", "quantized_gradients=false", NULL};
+        const char *quantized[] = {"n_estimators=1", "max_depth=2", "quantized_gradients=true",
+                                   NULL};
+        lathe__gbdt_model *a, *b;
+        CHECK_OK(fit_with(ctx, &data, exact, &a, &err), err);
+        CHECK_OK(fit_with(ctx, &data, quantized, &b, &err), err);
+        CHECK_EQ(a->ensemble.n_trees, b->ensemble.n_trees);
+        for (size_t t = 0; t < a->ensemble.n_trees; t++) {
+            const lathe__tree *x = &a->ensemble.trees[t], *y = &b->ensemble.trees[t];
+            CHECK_EQ(x->n_nodes, y->n_nodes);
+            for (size_t i = 0; i < x->n_nodes && x->n_nodes == y->n_nodes; i++) {
+                CHECK_EQ(x->left[i], y->left[i]);
+                CHECK_EQ(x->feature[i], y->feature[i]);
+                CHECK_EQ(x->threshold[i], y->threshold[i]);
+                /* renewed from the exact gradients: equal but for the order of the sums */
+                CHECK_NEAR(x->value[i], y->value[i], 1e-12 * (1 + fabs(x->value[i])));
+                CHECK_NEAR(x->cover[i], y->cover[i], 1e-9 * x->cover[i]);
+                CHECK_NEAR(x->gain[i], y->gain[i], 1e-3 * (1 + x->gain[i]));
+            }
+        }
+        lathe__gbdt_ops.free(ctx, a);
+        lathe__gbdt_ops.free(ctx, b);
+        free_problem(&p);
+    }
+    lathe_ctx_free(ctx);
+}
+
+TEST(quantized_trees_of_many_leaves_renew_their_leaves_too)
+{
+    /* over 255 leaves: renewal gathers each leaf's rows instead of numbering them */
+    lathe_ctx *ctx = lathe_ctx_new();
+    lathe_error err;
+    problem p = random_problem(5000, 4, LATHE__TASK_REGRESSION, 0, false, 23);
+    lathe__train_data data = train_data(&p);
+    const char *exact[] = {"n_estimators=2",     "grow_policy=lossguide",     "num_leaves=400",
+                           "min_child_weight=0", "quantized_gradients=false", NULL};
+    const char *quantized[] = {"n_estimators=2",     "grow_policy=lossguide",    "num_leaves=400",
+                               "min_child_weight=0", "quantized_gradients=true", NULL};
+    lathe__gbdt_model *a, *b;
+    CHECK_OK(fit_with(ctx, &data, exact, &a, &err), err);
+    CHECK_OK(fit_with(ctx, &data, quantized, &b, &err), err);
+    const lathe__tree *x = &a->ensemble.trees[0], *y = &b->ensemble.trees[0];
+    CHECK(y->n_nodes > 2 * 255);
+    /* the root's value and cover are every row's, whatever the splits */
+    CHECK_NEAR(x->value[0], y->value[0], 1e-12 * (1 + fabs(x->value[0])));
+    CHECK_NEAR(x->cover[0], y->cover[0], 1e-9 * x->cover[0]);
+    for (size_t i = 0; i < 5000; i++)
+        CHECK_NEAR(predict_one(a, p.x.dense + 4 * i), predict_one(b, p.x.dense + 4 * i),
+                   0.5 * (1 + fabs(predict_one(a, p.x.dense + 4 * i))));
+    lathe__gbdt_ops.free(ctx, a);
+    lathe__gbdt_ops.free(ctx, b);
     free_problem(&p);
     lathe_ctx_free(ctx);
 }
