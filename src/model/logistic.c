@@ -23,12 +23,16 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/vexp.h"
 #include "model/linear.h"
 #include "model/parallel.h"
 
 #include "core/banned.h"
 
 #define MIN_BLOCK_ROWS 2048
+/* Dense multinomial: rows per chunk, and classes per group of accumulators. */
+#define CHUNK_ROWS 32
+#define LANES 8                               /* four f64x2 accumulators */
 #define SLOT_BUDGET_DOUBLES ((size_t)1 << 23) /* 64 MB of per-block gradients */
 
 static const lathe__param_spec logistic_params[] = {
@@ -84,6 +88,16 @@ typedef struct logistic_problem {
     size_t n_blocks, slot; /* slot: n_vars gradient sums, then the loss */
     double *partial, *scores;
     const double *w;
+    /*
+     * Dense multinomial only (by_feature): the weights feature-major with the
+     * classes padded to a multiple of LANES (zeros), and per block the weight
+     * gradient in the same layout. A chunk of rows then costs a few short
+     * fixed-length loops the compiler keeps in registers.
+     */
+    bool by_feature;
+    size_t k_padded;
+    double *w_by_feature, *grad_by_feature;
+    double *intercept_padded; /* k_padded intercepts, zeros past the classes */
 } logistic_problem;
 
 /* log(1 + exp(-margin)) and d/dz, from one exp(-|z|) that cannot overflow. */
@@ -137,9 +151,138 @@ static void multinomial_row(const logistic_problem *p, size_t row, double *slot,
             slot[K * d + k] += z[k];
 }
 
+typedef lathe__f64x2 f64x2; /* two doubles, one SSE2 register */
+
+static inline f64x2 load2(const double *from)
+{
+    f64x2 v;
+    memcpy(&v, from, sizeof v);
+    return v;
+}
+
+static inline void store2(double *to, f64x2 v)
+{
+    memcpy(to, &v, sizeof v);
+}
+
+/* scores[r * k_padded + k] = b_k + x_r . w_k for the chunk's rows, LANES classes at a time. */
+static void chunk_scores(const logistic_problem *p, const double *x, size_t rows, double *scores)
+{
+    size_t d = p->n_features, kp = p->k_padded;
+    const double *wt = p->w_by_feature;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t k0 = 0; k0 < kp; k0 += LANES) {
+            const double *b = p->intercept_padded + k0;
+            f64x2 a0 = load2(b), a1 = load2(b + 2), a2 = load2(b + 4), a3 = load2(b + 6);
+            for (size_t col = 0; col < d; col++) {
+                f64x2 v = {x[r * d + col], x[r * d + col]};
+                const double *w = wt + col * kp + k0;
+                a0 += v * load2(w);
+                a1 += v * load2(w + 2);
+                a2 += v * load2(w + 4);
+                a3 += v * load2(w + 6);
+            }
+            double *out = scores + r * kp + k0;
+            store2(out, a0);
+            store2(out + 2, a1);
+            store2(out + 4, a2);
+            store2(out + 6, a3);
+        }
+}
+
+/*
+ * Turns one row's scores into the row's loss gradient by score, times its
+ * weight, in place; returns the weighted loss. Padding classes score -inf
+ * (their intercept), so they drop out of the maximum and get exp() = 0:
+ * every loop runs over whole groups of LANES and vectorizes.
+ */
+static double softmax_row(const logistic_problem *p, size_t row, double *z)
+{
+    size_t kp = p->k_padded;
+    f64x2 top = load2(z);
+    for (size_t k = 2; k < kp; k += 2) {
+        f64x2 v = load2(z + k);
+        top = lathe__select2(v > top, v, top);
+    }
+    double largest = top[0] > top[1] ? top[0] : top[1];
+    size_t target = (size_t)p->vector_of_class[(size_t)p->y[row]];
+    double s = p->s[row], target_score = z[target];
+    f64x2 sums = {0.0, 0.0};
+    for (size_t k = 0; k < kp; k += 2) {
+        f64x2 e = lathe__vexp2(load2(z + k) - largest);
+        sums += e;
+        store2(z + k, e);
+    }
+    double sum = sums[0] + sums[1], share = s / sum;
+    for (size_t k = 0; k < kp; k += 2)
+        store2(z + k, load2(z + k) * share);
+    z[target] -= s;
+    /* sum >= 1 (the largest score's term): log(sum) loses nothing that matters */
+    return s * (largest + log(sum) - target_score);
+}
+
+/*
+ * grad[col * k_padded + k] += sum over the chunk of x_r[col] * dz_r[k]; the
+ * intercepts' row (col = d) sums dz_r[k] alone.
+ */
+static void chunk_gradient(const logistic_problem *p, const double *x, size_t rows,
+                           const double *dz, double *grad)
+{
+    size_t d = p->n_features, kp = p->k_padded;
+    for (size_t col = 0; col < d; col++)
+        for (size_t k0 = 0; k0 < kp; k0 += LANES) {
+            f64x2 a0 = {0, 0}, a1 = a0, a2 = a0, a3 = a0;
+            for (size_t r = 0; r < rows; r++) {
+                f64x2 v = {x[r * d + col], x[r * d + col]};
+                const double *g = dz + r * kp + k0;
+                a0 += v * load2(g);
+                a1 += v * load2(g + 2);
+                a2 += v * load2(g + 4);
+                a3 += v * load2(g + 6);
+            }
+            double *out = grad + col * kp + k0;
+            store2(out, load2(out) + a0);
+            store2(out + 2, load2(out + 2) + a1);
+            store2(out + 4, load2(out + 4) + a2);
+            store2(out + 6, load2(out + 6) + a3);
+        }
+    for (size_t r = 0; r < rows; r++)
+        for (size_t k = 0; k < kp; k += 2)
+            store2(grad + d * kp + k, load2(grad + d * kp + k) + load2(dz + r * kp + k));
+}
+
+/* The dense multinomial block: chunks of rows through the three steps above. */
+static void multinomial_dense_block(logistic_problem *p, size_t block, double *slot)
+{
+    size_t n = p->x->n_rows, d = p->n_features, kp = p->k_padded;
+    double *grad = p->grad_by_feature + block * (d + 1) * kp;
+    double *z = p->scores + block * CHUNK_ROWS * kp;
+    memset(grad, 0, (d + 1) * kp * sizeof(double));
+    size_t end = n * (block + 1) / p->n_blocks;
+    for (size_t first = n * block / p->n_blocks; first < end; first += CHUNK_ROWS) {
+        size_t rows = end - first < CHUNK_ROWS ? end - first : CHUNK_ROWS;
+        const double *x = p->x->dense + first * d;
+        chunk_scores(p, x, rows, z);
+        for (size_t r = 0; r < rows; r++) {
+            if (p->s[first + r] == 0.0) {
+                memset(z + r * kp, 0, kp * sizeof(double));
+                continue;
+            }
+            slot[p->n_vars] += softmax_row(p, first + r, z + r * kp);
+        }
+        chunk_gradient(p, x, rows, z, grad);
+    }
+}
+
 static void logistic_block(void *arg, size_t block)
 {
     logistic_problem *p = arg;
+    if (p->by_feature) {
+        double *slot = p->partial + block * p->slot;
+        memset(slot, 0, p->slot * sizeof(double));
+        multinomial_dense_block(p, block, slot);
+        return;
+    }
     size_t n = p->x->n_rows;
     double *slot = p->partial + block * p->slot;
     memset(slot, 0, p->slot * sizeof(double));
@@ -157,7 +300,15 @@ static void logistic_block(void *arg, size_t block)
 static double logistic_evaluate(void *arg, const double *w, double *gradient)
 {
     logistic_problem *p = arg;
+    size_t d = p->n_features, kp = p->k_padded;
     p->w = w;
+    for (size_t k = 0; p->by_feature && k < p->n_vectors; k++) {
+        for (size_t col = 0; col < d; col++)
+            p->w_by_feature[col * kp + k] = w[k * d + col];
+        p->intercept_padded[k] = p->fit_intercept ? w[p->n_vectors * d + k] : 0.0;
+    }
+    for (size_t k = p->n_vectors; p->by_feature && k < kp; k++)
+        p->intercept_padded[k] = -INFINITY;
     lathe__parallel_for(p->ctx, p->n_blocks, logistic_block, p);
     double loss = 0.0;
     memset(gradient, 0, p->n_vars * sizeof(double));
@@ -166,6 +317,13 @@ static double logistic_evaluate(void *arg, const double *w, double *gradient)
         for (size_t j = 0; j < p->n_vars; j++)
             gradient[j] += slot[j];
         loss += slot[p->n_vars];
+        const double *grad = p->by_feature ? p->grad_by_feature + b * (d + 1) * kp : NULL;
+        for (size_t k = 0; grad && k < p->n_vectors; k++) {
+            for (size_t col = 0; col < d; col++)
+                gradient[k * d + col] += grad[col * kp + k];
+            if (p->fit_intercept)
+                gradient[p->n_vectors * d + k] += grad[d * kp + k];
+        }
     }
     loss /= p->weight_sum;
     for (size_t j = 0; j < p->n_vars; j++)
@@ -279,9 +437,20 @@ static lathe_status problem_init(lathe_ctx *ctx, logistic_problem *p, size_t n_p
         lathe__row_blocks(p->x->n_rows, MIN_BLOCK_ROWS,
                           p->slot > SLOT_BUDGET_DOUBLES ? 1 : SLOT_BUDGET_DOUBLES / p->slot);
     p->partial = lathe__calloc(ctx, p->n_blocks, p->slot * sizeof(double));
-    p->scores = lathe__calloc(ctx, p->n_blocks, p->n_vectors * sizeof(double));
+    p->by_feature = p->multinomial && !lathe__matrix_is_sparse(p->x);
+    p->k_padded = (p->n_vectors + LANES - 1) / LANES * LANES;
+    size_t scores = p->by_feature ? CHUNK_ROWS * p->k_padded : p->n_vectors;
+    p->scores = lathe__calloc(ctx, p->n_blocks, scores * sizeof(double));
     if (!p->partial || !p->scores)
         return lathe__error_nomem(err);
+    if (p->by_feature) {
+        p->w_by_feature = lathe__calloc(ctx, d, p->k_padded * sizeof(double));
+        p->grad_by_feature =
+            lathe__calloc(ctx, p->n_blocks, (d + 1) * p->k_padded * sizeof(double));
+        p->intercept_padded = lathe__calloc(ctx, p->k_padded, sizeof(double));
+        if (!p->w_by_feature || !p->grad_by_feature || !p->intercept_padded)
+            return lathe__error_nomem(err);
+    }
     return LATHE_OK;
 }
 
@@ -357,6 +526,9 @@ lathe_status lathe__logistic_fit_from(lathe_ctx *ctx, const lathe__train_data *d
 out:
     lathe__free(ctx, p.partial);
     lathe__free(ctx, p.scores);
+    lathe__free(ctx, p.w_by_feature);
+    lathe__free(ctx, p.grad_by_feature);
+    lathe__free(ctx, p.intercept_padded);
     lathe__free(ctx, vector_of);
     lathe__free(ctx, s);
     return status;

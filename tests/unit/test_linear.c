@@ -762,9 +762,14 @@ TEST(sparse_input_gives_the_dense_result)
         CHECK_MSG(max_difference(a->coef, b->coef, n_weights) < 1e-6, "%s: %g", fc->family,
                   max_difference(a->coef, b->coef, n_weights));
         CHECK(max_difference(a->intercept, b->intercept, a->n_vectors) < 1e-6);
-        /* Row-based solvers add the same terms in the same order: the same bits. */
-        bool row_based =
-            strcmp(fc->family, "logistic") == 0 || strcmp(fc->family, "linear_svm") == 0 || c == 3;
+        /*
+         * Row-based solvers add the same terms in the same order: the same
+         * bits. Dense multinomial logistic has its own vectorized kernel, so
+         * there the agreement above (1e-6) is what holds.
+         */
+        bool multinomial = strcmp(fc->family, "logistic") == 0 && fc->n_classes > 2;
+        bool row_based = (strcmp(fc->family, "logistic") == 0 && !multinomial) ||
+                         strcmp(fc->family, "linear_svm") == 0 || c == 3;
         if (row_based)
             CHECK_MSG(same_bits(a->coef, b->coef, n_weights), "%s bits", fc->family);
         size_t n_outputs = lathe__linear_n_outputs(a);
