@@ -7,7 +7,8 @@
 # Prints a Markdown table: fit seconds (median of RUNS) for Lathe with 1 and
 # 2 threads, liblinear's train() alone and its command with text parsing,
 # scikit-learn; Lathe's best time over liblinear's train(); test log loss and
-# accuracy of each. Rows with Lathe options rerun Lathe only.
+# accuracy of each; and liblinear run to eps 1e-4 (its train() time, log
+# loss, and Lathe's best time over it). Rows with Lathe options rerun Lathe only.
 set -eu
 build=$1
 runs=${2:-3}
@@ -18,8 +19,8 @@ peak_kb() { # peak resident set of a command, in KiB
     /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1
 }
 
-echo "| data | rows × features, classes | Lathe options | Lathe 1 thread s | Lathe 2 threads s | liblinear train() s | liblinear command s | scikit-learn s | Lathe / liblinear | log loss Lathe / liblinear / sklearn | accuracy Lathe / liblinear / sklearn | Lathe iterations | peak MB Lathe / liblinear command |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| data | rows × features, classes | Lathe options | Lathe 1 thread s | Lathe 2 threads s | liblinear train() s | liblinear command s | scikit-learn s | Lathe / liblinear | log loss Lathe / liblinear / sklearn | accuracy Lathe / liblinear / sklearn | Lathe iterations | peak MB Lathe / liblinear command | liblinear eps 1e-4: train() s, log loss | Lathe / liblinear eps 1e-4 |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 while read -r name train test target options; do
     # shellcheck disable=SC2086 # options are words
     one=$("$build/lathe_linear_bench" "$train" "$test" "$target" --threads 1 --runs "$runs" $options)
@@ -40,7 +41,9 @@ print(f"| {name} | {one['n_train']:,} × {one['n_features']}, {one['n_classes']}
       f"{best / peers['liblinear_train_seconds']:.2f} | "
       f"{one['log_loss']:.4f} / {peers['liblinear_log_loss']:.4f} / {peers['sklearn_log_loss']:.4f} | "
       f"{one['accuracy']:.4f} / {peers['liblinear_accuracy']:.4f} / {peers['sklearn_accuracy']:.4f} | "
-      f"{one['iterations']} | {lathe_kb / 1024:.0f} / {peers['liblinear_peak_mb']:.0f} |")
+      f"{one['iterations']} | {lathe_kb / 1024:.0f} / {peers['liblinear_peak_mb']:.0f} | "
+      f"{peers['liblinear_converged_train_seconds']:.3f}, {peers['liblinear_converged_log_loss']:.4f} | "
+      f"{best / peers['liblinear_converged_train_seconds']:.2f} |")
 PY
 done <<'LIST'
 spam tests/data/splits/spam/train.csv tests/data/splits/spam/test.csv type
