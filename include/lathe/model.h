@@ -33,6 +33,9 @@ typedef struct lathe_train_options {
     size_t n_params;
     const char *spec_path;    /* a YAML spec (see docs), or NULL */
     const lathe_frame *test;  /* rows to score on instead of a holdout, or NULL */
+    const lathe_frame *valid; /* rows for early stopping (gbdt with early_stopping_rounds)
+                                 instead of validation_fraction of the training rows, or
+                                 NULL */
     int folds;                /* k-fold cross-validation on the training rows (0: the
                                  spec's, else none) */
     double holdout;           /* fraction held out for test metrics; <0: the default

@@ -20,6 +20,7 @@
 typedef struct train_args {
     const char *data;
     const char *test_data;
+    const char *valid_data;
     const char *output;
     const char *params[MAX_PARAMS];
     size_t n_params;
@@ -43,6 +44,7 @@ STRING_OPTION(set_target, train.target)
 STRING_OPTION(set_model, train.model)
 STRING_OPTION(set_config, train.spec_path)
 STRING_OPTION(set_test_data, test_data)
+STRING_OPTION(set_valid_data, valid_data)
 STRING_OPTION(set_split, train.split)
 STRING_OPTION(set_group, train.group_column)
 STRING_OPTION(set_time, train.time_column)
@@ -130,6 +132,8 @@ static const cli_option train_options[] = {
     {"--config", "SPEC.yaml", "a YAML spec: columns, split, pipeline steps, model, metrics",
      set_config},
     {"--test-data", "FILE", "score on this file instead of holding rows out", set_test_data},
+    {"--valid-data", "FILE", "early stopping watches these rows, not validation_fraction (gbdt)",
+     set_valid_data},
     {"--holdout", "FRACTION", "share of rows held out for test metrics (default 0.2; 0: none)",
      set_holdout},
     {"--split", "KIND", "random, stratified (default for classes), group or time", set_split},
@@ -168,6 +172,8 @@ static void help(FILE *out)
           "  lathe train data.csv --target churn\n"
           "  lathe train data.csv --target price --model ridge --set alpha=0.5 -o price.lathe\n"
           "  lathe train train.csv --test-data test.csv --target y --config spec.yaml --json\n"
+          "  lathe train train.csv --target y --model gbdt --valid-data valid.csv \\\n"
+          "      --set n_estimators=1000 --set early_stopping_rounds=20\n"
           "\nexit status: 0 done, 1 the data or training failed, 2 bad usage\n",
           out);
 }
@@ -260,7 +266,7 @@ static void print_human(const train_args *args, const lathe_model *model, const 
 /* ---- the command ---------------------------------------------------------- */
 
 static bool read_training_data(lathe_ctx *ctx, const train_args *args, lathe_frame **data,
-                               lathe_frame **test)
+                               lathe_frame **test, lathe_frame **valid)
 {
     lathe_column_decl *decls = NULL;
     size_t n_decls = 0;
@@ -274,6 +280,8 @@ static bool read_training_data(lathe_ctx *ctx, const train_args *args, lathe_fra
     bool ok = cli_read_declared(ctx, args->data, &args->read, decls, n_decls, false, data);
     if (ok && args->test_data)
         ok = cli_read_declared(ctx, args->test_data, &args->read, decls, n_decls, false, test);
+    if (ok && args->valid_data)
+        ok = cli_read_declared(ctx, args->valid_data, &args->read, decls, n_decls, false, valid);
     lathe_column_decls_free(ctx, decls, n_decls);
     return ok;
 }
@@ -281,7 +289,7 @@ static bool read_training_data(lathe_ctx *ctx, const train_args *args, lathe_fra
 static int train(train_args *args)
 {
     lathe_ctx *ctx = cli_ctx_new(args->threads, args->seed, !args->json);
-    lathe_frame *data = NULL, *test = NULL;
+    lathe_frame *data = NULL, *test = NULL, *valid = NULL;
     lathe_model *model = NULL;
     lathe_error err;
     lathe_error_clear(&err);
@@ -289,10 +297,11 @@ static int train(train_args *args)
     int status = CLI_FAILED;
     char digest[65];
     double start = cli_seconds();
-    if (!read_training_data(ctx, args, &data, &test))
+    if (!read_training_data(ctx, args, &data, &test, &valid))
         goto out;
     costs.load_seconds = cli_seconds() - start;
     args->train.test = test;
+    args->train.valid = valid;
     args->train.params = args->params;
     args->train.n_params = args->n_params;
     args->train.data_source = args->data;
@@ -321,8 +330,18 @@ out:
     lathe_model_free(model);
     lathe_frame_free(data);
     lathe_frame_free(test);
+    lathe_frame_free(valid);
     lathe_ctx_free(ctx);
     return status;
+}
+
+static int stdin_readers(const train_args *args)
+{
+    const char *paths[] = {args->data, args->test_data, args->valid_data};
+    int n = 0;
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        n += paths[i] && strcmp(paths[i], "-") == 0;
+    return n;
 }
 
 static int run(int argc, char **argv)
@@ -338,6 +357,9 @@ static int run(int argc, char **argv)
         status = cli_usage(NAME, "missing DATA (a file, or - for standard input)");
     if (status == CLI_OK && args.test_data && args.train.holdout > 0)
         status = cli_usage(NAME, "--test-data and --holdout exclude each other");
+    if (status == CLI_OK && stdin_readers(&args) > 1)
+        status = cli_usage(NAME, "only one of DATA, --test-data and --valid-data can be - "
+                                 "(standard input)");
     if (status == CLI_OK) {
         cli_read_args_finish(&args.read);
         status = train(&args);

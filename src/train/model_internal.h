@@ -63,4 +63,12 @@ lathe_status lathe__model_targets(const lathe_model *model, const lathe_frame *f
                                   size_t target_column, double *y, int32_t *classes,
                                   lathe_error *err);
 
+/*
+ * The rows of data with a target, through the fitted pipeline: *x (release
+ * with lathe__matrix_release) and *y (lathe__free), targets encoded as in
+ * training. A class training never saw is an error. For validation rows.
+ */
+lathe_status lathe__model_labeled_matrix(const lathe_model *model, const lathe_frame *data,
+                                         lathe__matrix *x, double **y, lathe_error *err);
+
 #endif

@@ -158,6 +158,27 @@ static lathe_status intervals_of(const lathe_model *model, const scored_rows *s,
     return status;
 }
 
+lathe_status lathe__model_labeled_matrix(const lathe_model *model, const lathe_frame *data,
+                                         lathe__matrix *x, double **y, lathe_error *err)
+{
+    size_t target;
+    if (!lathe_frame_find(data, model->target, &target))
+        return lathe__error(err, LATHE_NOT_FOUND, "target column \"%s\" is not in the data",
+                            model->target);
+    scored_rows s = {0};
+    lathe_status status = check_kinds(model, data, err);
+    if (status == LATHE_OK)
+        status = gather(model, data, target, &s, err);
+    if (status == LATHE_OK)
+        status = lathe__prep_transform(model->prep, s.frame, x, err);
+    if (status == LATHE_OK) {
+        *y = s.y;
+        s.y = NULL;
+    }
+    release_scored(model->ctx, &s);
+    return status;
+}
+
 lathe_status lathe_model_evaluate_intervals(const lathe_model *model, const lathe_frame *data,
                                             const lathe_bootstrap_options *options,
                                             lathe_metrics_report *out, lathe_interval *intervals,

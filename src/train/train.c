@@ -281,24 +281,65 @@ static lathe_status categorical_flags(train_run *run, bool **flags, lathe_error 
     return LATHE_OK;
 }
 
+/* Whether the family stops early on validation rows, and is set to. */
+static lathe_status check_early_stopping(const lathe_model *model, lathe_error *err)
+{
+    const lathe__model_ops *ops = model->ops;
+    bool stops_early = false;
+    for (size_t i = 0; i < ops->n_params; i++)
+        stops_early |= strcmp(ops->params[i].name, "early_stopping_rounds") == 0;
+    if (!stops_early)
+        return lathe__error(err, LATHE_INVALID,
+                            "only early stopping uses it, and model family %s does not stop "
+                            "early (gbdt does)",
+                            ops->name);
+    if (lathe__params_number(&model->params, "early_stopping_rounds") <= 0)
+        return lathe__error(err, LATHE_INVALID,
+                            "only early stopping uses it: set early_stopping_rounds (for example "
+                            "--set early_stopping_rounds=20)");
+    return LATHE_OK;
+}
+
+/* The caller's validation rows through the fitted pipeline, when there are any. */
+static lathe_status validation_rows(train_run *run, lathe__matrix *x, double **y, lathe_error *err)
+{
+    *y = NULL;
+    if (!run->options->valid)
+        return LATHE_OK;
+    lathe_status status = check_early_stopping(run->model, err);
+    if (status == LATHE_OK)
+        status = lathe__model_labeled_matrix(run->model, run->options->valid, x, y, err);
+    if (status != LATHE_OK)
+        lathe__error_prefix(err, "validation data");
+    return status;
+}
+
 static lathe_status fit_estimator(train_run *run, lathe_error *err)
 {
     lathe_model *model = run->model;
-    bool *categorical;
+    bool *categorical = NULL;
+    lathe__matrix valid_x = {0};
+    double *valid_y = NULL;
     lathe_status status = categorical_flags(run, &categorical, err);
-    if (status != LATHE_OK)
-        return status;
-    lathe__train_data data = {
-        .x = &run->train_x,
-        .y = run->y,
-        .weights = run->weights,
-        .task = model->task,
-        .n_classes = model->n_classes,
-        .categorical = categorical,
-    };
-    double start = seconds_now();
-    status = model->ops->fit(run->ctx, &data, &model->params, &model->estimator, err);
-    model->lineage.fit_seconds = seconds_now() - start;
+    if (status == LATHE_OK)
+        status = validation_rows(run, &valid_x, &valid_y, err);
+    if (status == LATHE_OK) {
+        lathe__train_data data = {
+            .x = &run->train_x,
+            .y = run->y,
+            .weights = run->weights,
+            .task = model->task,
+            .n_classes = model->n_classes,
+            .categorical = categorical,
+            .valid_x = valid_y ? &valid_x : NULL,
+            .valid_y = valid_y,
+        };
+        double start = seconds_now();
+        status = model->ops->fit(run->ctx, &data, &model->params, &model->estimator, err);
+        model->lineage.fit_seconds = seconds_now() - start;
+    }
+    lathe__matrix_release(run->ctx, &valid_x);
+    lathe__free(run->ctx, valid_y);
     lathe__free(run->ctx, categorical);
     return status;
 }
