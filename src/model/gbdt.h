@@ -2,7 +2,6 @@
  * gbdt.h: the parts of histogram gradient boosting (internal), shared by
  * the gbdt_*.c files:
  *
- *   gbdt_team.c       a persistent team of threads for one fit
  *   gbdt_bin.c        quantile bins and category bins; the uint8 code matrix
  *   gbdt_hist.c       gradient histograms of a node's rows, and subtraction
  *   gbdt_quant.c      quantized gradients: integer (gradient, hessian) per row
@@ -42,6 +41,7 @@
 #include "lathe/core.h"
 #include "model/matrix.h"
 #include "model/model.h"
+#include "model/parallel.h"
 #include "model/tree.h"
 
 #define LATHE__GBDT_MAX_CODES 256 /* codes per feature, the missing code included */
@@ -50,22 +50,6 @@
 #define LATHE__GBDT_NUMBERED_LEAVES 255  /* leaf numbers of rows are one byte */
 
 extern const lathe__model_ops lathe__gbdt_ops;
-
-/* ---- the team of threads (gbdt_team.c) ---- */
-
-typedef struct lathe__gbdt_team lathe__gbdt_team;
-typedef void (*lathe__gbdt_task_fn)(void *arg, size_t task);
-
-/*
- * Starts lathe_ctx_threads(ctx) - 1 helper threads (none for one thread; fewer
- * if the system refuses, which only costs speed). The team runs task lists
- * until freed; results never depend on how many threads it has.
- */
-lathe_status lathe__gbdt_team_new(lathe_ctx *ctx, lathe__gbdt_team **out, lathe_error *err);
-void lathe__gbdt_team_free(lathe_ctx *ctx, lathe__gbdt_team *team);
-/* Calls fn(arg, task) for every task in [0, n_tasks) on the team, the caller included. */
-void lathe__gbdt_team_run(lathe__gbdt_team *team, size_t n_tasks, lathe__gbdt_task_fn fn,
-                          void *arg);
 
 /* ---- bins (gbdt_bin.c) ---- */
 
@@ -129,12 +113,12 @@ static inline uint8_t lathe__gbdt_code(const lathe__gbdt_codes *codes, size_t ro
  * (categorical[c], may be NULL) a bin per category, the max_bin - 1 most
  * frequent keeping their own when there are more.
  */
-lathe_status lathe__gbdt_binner_fit(lathe_ctx *ctx, lathe__gbdt_team *team, const lathe__matrix *x,
+lathe_status lathe__gbdt_binner_fit(lathe_ctx *ctx, lathe__team *team, const lathe__matrix *x,
                                     const bool *categorical, size_t max_bin, uint64_t seed,
                                     lathe__gbdt_binner *out, lathe_error *err);
 void lathe__gbdt_binner_release(lathe_ctx *ctx, lathe__gbdt_binner *binner);
 /* Codes of every row of x (as wide as the binner's input). */
-lathe_status lathe__gbdt_codes_fill(lathe_ctx *ctx, lathe__gbdt_team *team,
+lathe_status lathe__gbdt_codes_fill(lathe_ctx *ctx, lathe__team *team,
                                     const lathe__gbdt_binner *binner, const lathe__matrix *x,
                                     lathe__gbdt_codes *out, lathe_error *err);
 void lathe__gbdt_codes_release(lathe_ctx *ctx, lathe__gbdt_codes *codes);
@@ -201,12 +185,12 @@ void lathe__gbdt_hist_space_release(lathe_ctx *ctx, lathe__gbdt_hist_space *spac
  * is cut into (row chunk, feature group) tasks that depend only on n_rows and the feature count;
  * chunks are added in order, so any team gives the same bits.
  */
-void lathe__gbdt_hist_build(lathe__gbdt_team *team, lathe__gbdt_hist_space *space,
+void lathe__gbdt_hist_build(lathe__team *team, lathe__gbdt_hist_space *space,
                             const lathe__gbdt_binner *binner, const lathe__gbdt_codes *codes,
                             const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n_rows,
                             lathe__gbdt_pair *hist);
 /* The same from quantized gradients (quantized[row]) into packed sums. */
-void lathe__gbdt_hist_build_packed(lathe__gbdt_team *team, lathe__gbdt_hist_space *space,
+void lathe__gbdt_hist_build_packed(lathe__team *team, lathe__gbdt_hist_space *space,
                                    const lathe__gbdt_binner *binner, const lathe__gbdt_codes *codes,
                                    const lathe__gbdt_qpair *quantized, const uint32_t *rows,
                                    size_t n_rows, lathe__gbdt_packed *hist);
@@ -278,7 +262,7 @@ typedef struct lathe__gbdt_search {
  * cache. Packed histograms are searched in quantized units: params must be
  * scaled to them (lathe__gbdt_quant_params).
  */
-void lathe__gbdt_split_find(lathe__gbdt_team *team, lathe__gbdt_split_space *space,
+void lathe__gbdt_split_find(lathe__team *team, lathe__gbdt_split_space *space,
                             const lathe__gbdt_binner *binner,
                             const lathe__gbdt_split_params *params, const bool *allowed,
                             const lathe__gbdt_search *search, lathe__gbdt_split *best);
@@ -300,7 +284,7 @@ bool lathe__gbdt_quant_levels(size_t n_rows, lathe__gbdt_quant *quant);
  * up with probability the fraction, from a hash of `seed` and the row, so
  * the result does not depend on the team.
  */
-void lathe__gbdt_quantize(lathe__gbdt_team *team, lathe__gbdt_quant *quant,
+void lathe__gbdt_quantize(lathe__team *team, lathe__gbdt_quant *quant,
                           const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n, uint64_t seed,
                           lathe__gbdt_qpair *quantized);
 /* params in quantized units, for growing on packed gradients. */
@@ -328,7 +312,7 @@ typedef struct lathe__gbdt_node {
 
 typedef struct lathe__gbdt_grower {
     lathe_ctx *ctx;
-    lathe__gbdt_team *team;
+    lathe__team *team;
     const lathe__gbdt_binner *binner;
     const lathe__gbdt_codes *codes;
     lathe__gbdt_split_params split_params;

@@ -492,7 +492,7 @@ static lathe_status keep_features(lathe_ctx *ctx, bin_job *job, size_t d, lathe_
     return LATHE_OK;
 }
 
-lathe_status lathe__gbdt_binner_fit(lathe_ctx *ctx, lathe__gbdt_team *team, const lathe__matrix *x,
+lathe_status lathe__gbdt_binner_fit(lathe_ctx *ctx, lathe__team *team, const lathe__matrix *x,
                                     const bool *categorical, size_t max_bin, uint64_t seed,
                                     lathe__gbdt_binner *out, lathe_error *err)
 {
@@ -508,7 +508,7 @@ lathe_status lathe__gbdt_binner_fit(lathe_ctx *ctx, lathe__gbdt_team *team, cons
     if (status == LATHE_OK)
         status = job_init(ctx, &job, sample.n_rows, d, err);
     if (status == LATHE_OK)
-        lathe__gbdt_team_run(team, SORT_SLOTS, numeric_task, &job);
+        lathe__team_run(team, SORT_SLOTS, numeric_task, &job);
     for (size_t c = 0; status == LATHE_OK && c < d; c++)
         if (categorical && categorical[c])
             status =
@@ -630,7 +630,7 @@ void lathe__gbdt_codes_release(lathe_ctx *ctx, lathe__gbdt_codes *codes)
     memset(codes, 0, sizeof *codes);
 }
 
-lathe_status lathe__gbdt_codes_fill(lathe_ctx *ctx, lathe__gbdt_team *team,
+lathe_status lathe__gbdt_codes_fill(lathe_ctx *ctx, lathe__team *team,
                                     const lathe__gbdt_binner *binner, const lathe__matrix *x,
                                     lathe__gbdt_codes *out, lathe_error *err)
 {
@@ -669,7 +669,7 @@ lathe_status lathe__gbdt_codes_fill(lathe_ctx *ctx, lathe__gbdt_team *team,
     job.feature_of = feature_of;
     job.zero_code = zero_code;
     job.n_blocks = x->n_rows / CODE_BLOCK_ROWS + 1;
-    lathe__gbdt_team_run(team, job.n_blocks, code_task, &job);
+    lathe__team_run(team, job.n_blocks, code_task, &job);
     lathe__free(ctx, feature_of);
     lathe__free(ctx, zero_code);
     return LATHE_OK;

@@ -39,7 +39,7 @@ typedef struct boost_run {
     const lathe__train_data *data;
     const double *w;
     const lathe__gbdt_settings *s;
-    lathe__gbdt_team *team;
+    lathe__team *team;
     lathe__gbdt_binner binner;
     lathe__gbdt_codes codes;
     lathe__gbdt_codes valid_codes; /* the caller's validation rows */
@@ -146,7 +146,7 @@ static lathe_status prepare(boost_run *run, lathe_error *err)
 {
     const lathe__train_data *data = run->data;
     const lathe__gbdt_settings *s = run->s;
-    lathe_status status = lathe__gbdt_team_new(run->ctx, &run->team, err);
+    lathe_status status = lathe__team_new(run->ctx, &run->team, err);
     if (status == LATHE_OK)
         status = lathe__gbdt_binner_fit(run->ctx, run->team, data->x, data->categorical, s->max_bin,
                                         s->seed, &run->binner, err);
@@ -228,7 +228,7 @@ static void gradient_task(void *arg, size_t block)
 static void compute_gradients(boost_run *run)
 {
     gradient_job job = {.run = run, .n_blocks = run->n_sample / GRADIENT_BLOCK_ROWS + 1};
-    lathe__gbdt_team_run(run->team, job.n_blocks, gradient_task, &job);
+    lathe__team_run(run->team, job.n_blocks, gradient_task, &job);
 }
 
 /* Absolute error: each leaf's weight becomes the weighted median of its rows' residuals. */
@@ -344,7 +344,7 @@ static void apply_tree(boost_run *run, size_t k)
         for (size_t j = 0; j < g->n_numbered; j++)
             job.value[j] = g->nodes[g->numbered_node[j]].weight * run->s->learning_rate;
     }
-    lathe__gbdt_team_run(run->team, job.n_tree_tasks + job.n_out_blocks + job.n_valid_blocks,
+    lathe__team_run(run->team, job.n_tree_tasks + job.n_out_blocks + job.n_valid_blocks,
                          apply_task, &job);
 }
 
@@ -489,7 +489,7 @@ static void release_run(boost_run *run)
 {
     lathe_ctx *ctx = run->ctx;
     lathe__gbdt_grower_release(&run->grower);
-    lathe__gbdt_team_free(ctx, run->team);
+    lathe__team_free(ctx, run->team);
     lathe__gbdt_binner_release(ctx, &run->binner);
     lathe__gbdt_codes_release(ctx, &run->codes);
     lathe__gbdt_codes_release(ctx, &run->valid_codes);

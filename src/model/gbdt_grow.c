@@ -281,10 +281,10 @@ static size_t partition_node(lathe__gbdt_grower *g, const lathe__gbdt_node *node
         job.n_chunks = 1;
         return partition_range(&job, job.begin, job.begin + job.n);
     }
-    lathe__gbdt_team_run(g->team, job.n_chunks, partition_chunk, &job);
+    lathe__team_run(g->team, job.n_chunks, partition_chunk, &job);
     for (size_t c = 0; c < job.n_chunks; c++)
         job.total_left += job.n_left[c];
-    lathe__gbdt_team_run(g->team, job.n_chunks, join_task, &job);
+    lathe__team_run(g->team, job.n_chunks, join_task, &job);
     return job.total_left;
 }
 
@@ -577,7 +577,7 @@ static void leaf_sums(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh)
     for (size_t i = 0; i < g->n_nodes; i++)
         n_leaves += g->nodes[i].left < 0;
     if (n_leaves > RENEW_MAX_LEAVES || !g->leaf_of) {
-        lathe__gbdt_team_run(g->team, g->n_nodes, gather_task, &job);
+        lathe__team_run(g->team, g->n_nodes, gather_task, &job);
         return;
     }
     for (size_t i = 0, leaf = 0; i < g->n_nodes; i++) /* n_nodes = 2 n_leaves - 1 */
@@ -590,8 +590,8 @@ static void leaf_sums(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh)
     job.n_chunks = g->n_root / RENEW_CHUNK_ROWS + 1;
     if (job.n_chunks > RENEW_MAX_CHUNKS)
         job.n_chunks = RENEW_MAX_CHUNKS;
-    lathe__gbdt_team_run(g->team, g->n_nodes, mark_task, &job);
-    lathe__gbdt_team_run(g->team, job.n_chunks, chunk_sums_task, &job);
+    lathe__team_run(g->team, g->n_nodes, mark_task, &job);
+    lathe__team_run(g->team, job.n_chunks, chunk_sums_task, &job);
     for (size_t i = 0; i < g->n_nodes; i++) {
         lathe__gbdt_node *n = &g->nodes[i];
         if (n->left >= 0)

@@ -203,7 +203,7 @@ static void reduce_task(void *arg, size_t group)
 }
 
 /* Runs a filled-in job: cuts it into chunks and groups, builds, and adds the chunks. */
-static void build(lathe__gbdt_team *team, lathe__gbdt_hist_space *space,
+static void build(lathe__team *team, lathe__gbdt_hist_space *space,
                   const lathe__gbdt_binner *binner, const uint32_t *rows, size_t n_rows,
                   hist_job *job)
 {
@@ -227,12 +227,12 @@ static void build(lathe__gbdt_team *team, lathe__gbdt_hist_space *space,
         if (job->n_chunks == 0)
             job->n_chunks = 1;
     }
-    lathe__gbdt_team_run(team, n_groups * job->n_chunks, build_task, job);
+    lathe__team_run(team, n_groups * job->n_chunks, build_task, job);
     if (job->n_chunks > 1)
-        lathe__gbdt_team_run(team, n_groups, reduce_task, job);
+        lathe__team_run(team, n_groups, reduce_task, job);
 }
 
-void lathe__gbdt_hist_build(lathe__gbdt_team *team, lathe__gbdt_hist_space *space,
+void lathe__gbdt_hist_build(lathe__team *team, lathe__gbdt_hist_space *space,
                             const lathe__gbdt_binner *binner, const lathe__gbdt_codes *codes,
                             const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n_rows,
                             lathe__gbdt_pair *hist)
@@ -241,7 +241,7 @@ void lathe__gbdt_hist_build(lathe__gbdt_team *team, lathe__gbdt_hist_space *spac
     build(team, space, binner, rows, n_rows, &job);
 }
 
-void lathe__gbdt_hist_build_packed(lathe__gbdt_team *team, lathe__gbdt_hist_space *space,
+void lathe__gbdt_hist_build_packed(lathe__team *team, lathe__gbdt_hist_space *space,
                                    const lathe__gbdt_binner *binner, const lathe__gbdt_codes *codes,
                                    const lathe__gbdt_qpair *quantized, const uint32_t *rows,
                                    size_t n_rows, lathe__gbdt_packed *hist)

@@ -156,7 +156,7 @@ static double unit_of(double largest, double sum, double levels, double limit, s
     return unit > least ? unit : least;
 }
 
-void lathe__gbdt_quantize(lathe__gbdt_team *team, lathe__gbdt_quant *quant,
+void lathe__gbdt_quantize(lathe__team *team, lathe__gbdt_quant *quant,
                           const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n, uint64_t seed,
                           lathe__gbdt_qpair *quantized)
 {
@@ -170,7 +170,7 @@ void lathe__gbdt_quantize(lathe__gbdt_team *team, lathe__gbdt_quant *quant,
                      .quantized = quantized};
     if (job.n_blocks > MAX_BLOCKS)
         job.n_blocks = MAX_BLOCKS;
-    lathe__gbdt_team_run(team, job.n_blocks, max_task, &job);
+    lathe__team_run(team, job.n_blocks, max_task, &job);
     double g_max = 0.0, h_max = 0.0, g_sum = 0.0, h_sum = 0.0;
     for (size_t b = 0; b < job.n_blocks; b++) {
         g_max = fmax(g_max, job.g_max[b]);
@@ -182,7 +182,7 @@ void lathe__gbdt_quantize(lathe__gbdt_team *team, lathe__gbdt_quant *quant,
     quant->h_scale = unit_of(h_max, h_sum, quant->h_levels, 0xFFFFFFFF, n);
     job.g_inverse = 1.0 / quant->g_scale;
     job.h_inverse = 1.0 / quant->h_scale;
-    lathe__gbdt_team_run(team, job.n_blocks, quantize_task, &job);
+    lathe__team_run(team, job.n_blocks, quantize_task, &job);
 }
 
 lathe__gbdt_split_params lathe__gbdt_quant_params(const lathe__gbdt_split_params *params,

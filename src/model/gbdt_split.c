@@ -388,7 +388,7 @@ void lathe__gbdt_split_space_release(lathe_ctx *ctx, lathe__gbdt_split_space *sp
     space->per_task = NULL;
 }
 
-void lathe__gbdt_split_find(lathe__gbdt_team *team, lathe__gbdt_split_space *space,
+void lathe__gbdt_split_find(lathe__team *team, lathe__gbdt_split_space *space,
                             const lathe__gbdt_binner *binner,
                             const lathe__gbdt_split_params *params, const bool *allowed,
                             const lathe__gbdt_search *search, lathe__gbdt_split *best)
@@ -401,7 +401,7 @@ void lathe__gbdt_split_find(lathe__gbdt_team *team, lathe__gbdt_split_space *spa
                      .per_task = space->per_task};
     size_t count = search->count;
     const lathe__gbdt_pair *totals = search->totals;
-    lathe__gbdt_team_run(team, count * job.tasks_per_node, split_task, &job);
+    lathe__team_run(team, count * job.tasks_per_node, split_task, &job);
     for (size_t node = 0; node < count; node++) {
         best[node] = (lathe__gbdt_split){.gain = 0.0};
         for (size_t t = 0; t < job.tasks_per_node; t++) {

@@ -31,4 +31,23 @@ void lathe__parallel_for(lathe_ctx *ctx, size_t n_tasks, lathe__task_fn fn, void
  */
 size_t lathe__row_blocks(size_t n_rows, size_t min_rows, size_t max_blocks);
 
+/* ---- a team of threads that lives for one fit (team.c) ------------------ */
+
+/*
+ * For fits that run many short task lists (a boosting round, a solver's
+ * objective): the helpers start once and wait between lists, and the caller
+ * never waits on a helper the scheduler has not run yet.
+ */
+typedef struct lathe__team lathe__team;
+
+/*
+ * Starts lathe_ctx_threads(ctx) - 1 helper threads (none for one thread; fewer
+ * if the system refuses, which only costs speed). The team runs task lists
+ * until freed; results never depend on how many threads it has.
+ */
+lathe_status lathe__team_new(lathe_ctx *ctx, lathe__team **out, lathe_error *err);
+void lathe__team_free(lathe_ctx *ctx, lathe__team *team);
+/* Calls fn(arg, task) for every task in [0, n_tasks) on the team, the caller included. */
+void lathe__team_run(lathe__team *team, size_t n_tasks, lathe__task_fn fn, void *arg);
+
 #endif

@@ -412,8 +412,8 @@ TEST(quantized_rounding_is_unbiased_within_its_levels_and_repeatable)
     lathe_ctx *ctx = lathe_ctx_new();
     lathe_ctx_set_threads(ctx, 2);
     lathe_error err;
-    lathe__gbdt_team *team = NULL;
-    CHECK_OK(lathe__gbdt_team_new(ctx, &team, &err), err);
+    lathe__team *team = NULL;
+    CHECK_OK(lathe__team_new(ctx, &team, &err), err);
     size_t n = 100000;
     lathe__gbdt_pair *gh = calloc(n, sizeof *gh);
     lathe__gbdt_qpair *packed = calloc(n, sizeof *packed), *again = calloc(n, sizeof *again);
@@ -445,12 +445,12 @@ TEST(quantized_rounding_is_unbiased_within_its_levels_and_repeatable)
     CHECK(fabs(sums.g * quant.g_scale - g_total) < 5.0 * sqrt((double)n) * quant.g_scale);
     CHECK(fabs(sums.h * quant.h_scale - h_total) < 5.0 * sqrt((double)n) * quant.h_scale);
     lathe_ctx_set_threads(ctx, 1);
-    lathe__gbdt_team *one = NULL;
-    CHECK_OK(lathe__gbdt_team_new(ctx, &one, &err), err);
+    lathe__team *one = NULL;
+    CHECK_OK(lathe__team_new(ctx, &one, &err), err);
     lathe__gbdt_quantize(one, &quant, gh, NULL, n, 99, again);
     CHECK(!memcmp(packed, again, n * sizeof *packed));
-    lathe__gbdt_team_free(ctx, one);
-    lathe__gbdt_team_free(ctx, team);
+    lathe__team_free(ctx, one);
+    lathe__team_free(ctx, team);
     free(gh);
     free(packed);
     free(again);
@@ -462,8 +462,8 @@ TEST(quantized_sums_of_many_rows_fit_their_halves)
     /* every row at the largest gradient, all one sign: the unit comes from the sums */
     lathe_ctx *ctx = lathe_ctx_new();
     lathe_error err;
-    lathe__gbdt_team *team = NULL;
-    CHECK_OK(lathe__gbdt_team_new(ctx, &team, &err), err);
+    lathe__team *team = NULL;
+    CHECK_OK(lathe__team_new(ctx, &team, &err), err);
     size_t n = 2000000;
     lathe__gbdt_pair *gh = calloc(n, sizeof *gh);
     lathe__gbdt_qpair *quantized = calloc(n, sizeof *quantized);
@@ -486,7 +486,7 @@ TEST(quantized_sums_of_many_rows_fit_their_halves)
     CHECK_EQ((int64_t)sums.g, g_total);
     CHECK_EQ((int64_t)sums.h, h_total);
     CHECK_NEAR(sums.g * quant.g_scale, -(double)n, 1e-4 * (double)n);
-    lathe__gbdt_team_free(ctx, team);
+    lathe__team_free(ctx, team);
     free(gh);
     free(quantized);
     lathe_ctx_free(ctx);

@@ -1,11 +1,14 @@
 /*
- * gbdt_team.c: a team of threads that lives for one boosting fit.
+ * team.c: a team of threads that lives for one fit.
  *
- * Growing a tree hands the threads a short task list several times per node
- * (partition, histogram, split search): thousands of lists per fit, many of
- * them a few microseconds long. Starting threads per list (parallel.c)
- * costs tens of microseconds each time, so the team keeps its helpers and
- * wakes them per list.
+ * Growing a boosted tree hands the threads a short task list several times
+ * per node (partition, histogram, split search): thousands of lists per
+ * fit, many of them a few microseconds long; a solver evaluates its
+ * objective over blocks of rows once or twice per iteration. Starting
+ * threads per list (lathe__parallel_for) costs tens of microseconds each
+ * time, and on a busy machine the caller then waits for threads the
+ * scheduler has not run yet, so the team keeps its helpers and wakes them
+ * per list.
  *
  * The caller never waits for a helper that has not started: tasks are
  * claimed from one 64-bit ticket holding (list number, next task), so a
@@ -25,7 +28,7 @@
 #include <stdint.h>
 
 #include "core/internal.h"
-#include "model/gbdt.h"
+#include "model/parallel.h"
 
 #include "core/banned.h"
 
@@ -35,7 +38,7 @@
 #define TASK_MASK 0xffffffffu
 #define NOT_READY TASK_MASK /* the next list is being set up */
 
-struct lathe__gbdt_team {
+struct lathe__team {
     size_t n_helpers;
     pthread_t helpers[MAX_HELPERS];
     pthread_mutex_t lock;
@@ -43,7 +46,7 @@ struct lathe__gbdt_team {
     pthread_cond_t done; /* the last task of a list finished */
     bool stop;
     /* the current list: stable while any of its tasks is unfinished */
-    lathe__gbdt_task_fn fn;
+    lathe__task_fn fn;
     void *arg;
     atomic_size_t n_tasks;
     atomic_uint_fast64_t ticket; /* list number << TASK_BITS | next task (or NOT_READY) */
@@ -59,7 +62,7 @@ static inline void cpu_relax(void)
 }
 
 /* Claims the next task of list `list`; false when it has none left or the list moved on. */
-static bool claim(lathe__gbdt_team *team, uint64_t list, size_t *task)
+static bool claim(lathe__team *team, uint64_t list, size_t *task)
 {
     uint64_t ticket = atomic_load(&team->ticket);
     for (;;) {
@@ -75,7 +78,7 @@ static bool claim(lathe__gbdt_team *team, uint64_t list, size_t *task)
 }
 
 /* Runs tasks of list `list` until none are left. */
-static void work_on(lathe__gbdt_team *team, uint64_t list)
+static void work_on(lathe__team *team, uint64_t list)
 {
     size_t task;
     while (claim(team, list, &task)) {
@@ -95,7 +98,7 @@ static bool is_new(uint64_t ticket, uint64_t seen)
 }
 
 /* Waits for a list newer than `seen`; returns its number, or UINT64_MAX to stop. */
-static uint64_t next_list(lathe__gbdt_team *team, uint64_t seen)
+static uint64_t next_list(lathe__team *team, uint64_t seen)
 {
     for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
         uint64_t ticket = atomic_load(&team->ticket);
@@ -113,7 +116,7 @@ static uint64_t next_list(lathe__gbdt_team *team, uint64_t seen)
 
 static void *helper_main(void *data)
 {
-    lathe__gbdt_team *team = data;
+    lathe__team *team = data;
     uint64_t seen = 0;
     for (;;) {
         uint64_t list = next_list(team, seen);
@@ -124,9 +127,9 @@ static void *helper_main(void *data)
     }
 }
 
-lathe_status lathe__gbdt_team_new(lathe_ctx *ctx, lathe__gbdt_team **out, lathe_error *err)
+lathe_status lathe__team_new(lathe_ctx *ctx, lathe__team **out, lathe_error *err)
 {
-    lathe__gbdt_team *team = lathe__calloc(ctx, 1, sizeof *team);
+    lathe__team *team = lathe__calloc(ctx, 1, sizeof *team);
     if (!team)
         return lathe__error_nomem(err);
     pthread_mutex_init(&team->lock, NULL);
@@ -146,7 +149,7 @@ lathe_status lathe__gbdt_team_new(lathe_ctx *ctx, lathe__gbdt_team **out, lathe_
     return LATHE_OK;
 }
 
-void lathe__gbdt_team_free(lathe_ctx *ctx, lathe__gbdt_team *team)
+void lathe__team_free(lathe_ctx *ctx, lathe__team *team)
 {
     if (!team)
         return;
@@ -162,7 +165,7 @@ void lathe__gbdt_team_free(lathe_ctx *ctx, lathe__gbdt_team *team)
     lathe__free(ctx, team);
 }
 
-void lathe__gbdt_team_run(lathe__gbdt_team *team, size_t n_tasks, lathe__gbdt_task_fn fn, void *arg)
+void lathe__team_run(lathe__team *team, size_t n_tasks, lathe__task_fn fn, void *arg)
 {
     if (team->n_helpers == 0 || n_tasks <= 1 || n_tasks >= NOT_READY) {
         for (size_t task = 0; task < n_tasks; task++)
