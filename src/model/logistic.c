@@ -79,6 +79,7 @@ static const lathe__param_spec logistic_params[] = {
 
 typedef struct logistic_problem {
     lathe_ctx *ctx;
+    lathe__team *team; /* runs the blocks of every evaluation */
     const lathe__matrix *x;
     const double *y, *s;
     const long *vector_of_class; /* multinomial: class -> vector, -1 when absent */
@@ -309,7 +310,7 @@ static double logistic_evaluate(void *arg, const double *w, double *gradient)
     }
     for (size_t k = p->n_vectors; p->by_feature && k < kp; k++)
         p->intercept_padded[k] = -INFINITY;
-    lathe__parallel_for(p->ctx, p->n_blocks, logistic_block, p);
+    lathe__team_run(p->team, p->n_blocks, logistic_block, p);
     double loss = 0.0;
     memset(gradient, 0, p->n_vars * sizeof(double));
     for (size_t b = 0; b < p->n_blocks; b++) {
@@ -522,8 +523,11 @@ lathe_status lathe__logistic_fit_from(lathe_ctx *ctx, const lathe__train_data *d
         p.weight_sum += s[row];
     status = problem_init(ctx, &p, n_present, err);
     if (status == LATHE_OK)
+        status = lathe__team_new(ctx, &p.team, err);
+    if (status == LATHE_OK)
         status = solve(ctx, &p, params, start, data->n_classes, model, err);
 out:
+    lathe__team_free(ctx, p.team);
     lathe__free(ctx, p.partial);
     lathe__free(ctx, p.scores);
     lathe__free(ctx, p.w_by_feature);
