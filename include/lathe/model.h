@@ -164,7 +164,9 @@ LATHE_API const lathe_column_decl *lathe_model_columns(const lathe_model *model,
 
 /*
  * The whole model described as one JSON document (schema, pipeline steps,
- * family and parameters, metrics, reference statistics summary, lineage):
+ * family and parameters, what the fit settled in "fitted" (trees kept,
+ * out-of-bag score, solver iterations), metrics, reference statistics
+ * summary, lineage):
  * what `lathe inspect --json` prints. The string belongs to the caller, who
  * frees it with free().
  */

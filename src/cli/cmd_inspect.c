@@ -66,6 +66,22 @@ static void print_params(json_t *params)
     printf("\n");
 }
 
+static void print_fitted(json_t *fitted)
+{
+    const char *key;
+    json_t *value;
+    if (json_object_size(fitted) == 0)
+        return;
+    printf("fitted:");
+    json_object_foreach(fitted, key, value)
+    {
+        char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+        printf(" %s=%s", key, text ? text : "?");
+        free(text);
+    }
+    printf("\n");
+}
+
 static void print_lineage(json_t *lineage)
 {
     time_t created = (time_t)json_integer_value(json_object_get(lineage, "created"));
@@ -175,6 +191,7 @@ static void print_human(const char *path, json_t *root)
         printf("  %s: %s\n", text_of(json_array_get(steps, i), "subject"),
                text_of(json_array_get(steps, i), "text"));
     print_params(json_object_get(root, "params"));
+    print_fitted(json_object_get(root, "fitted"));
     print_importance(json_object_get(root, "importance"));
     json_t *metrics = json_object_get(root, "test_metrics");
     if (json_object_size(metrics)) {

@@ -122,4 +122,5 @@ const lathe__model_ops lathe__tree_ops = {
     .load = tree_load,
     .free = lathe__cart_model_free,
     .ensemble = lathe__cart_model_ensemble,
+    .facts = lathe__cart_model_facts,
 };

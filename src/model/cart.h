@@ -131,6 +131,8 @@ void lathe__cart_model_predict(const void *model, const lathe__matrix *x, double
 size_t lathe__cart_model_n_outputs(const void *model);
 size_t lathe__cart_model_n_features(const void *model);
 const lathe__ensemble *lathe__cart_model_ensemble(const void *model);
+/* trees, nodes, and the out-of-bag score when one was computed */
+size_t lathe__cart_model_facts(const void *model, lathe__model_fact *out);
 void lathe__cart_model_save(const void *model, lathe__wbuf *buf);
 /* Reads a model lathe__cart_model_save wrote, which must be of `family`. */
 lathe_status lathe__cart_model_load(lathe_ctx *ctx, lathe__rbuf *buf, const char *family,

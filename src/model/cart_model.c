@@ -256,3 +256,16 @@ lathe_status lathe__cart_row_weights(lathe_ctx *ctx, const lathe__train_data *tr
         class_weight = "none"; /* the forest weighs each bootstrap sample itself */
     return lathe__linear_row_weights(ctx, train, class_weight, out, err);
 }
+
+size_t lathe__cart_model_facts(const void *model, lathe__model_fact *out)
+{
+    const lathe__cart_model *m = model;
+    size_t nodes = 0, n = 0;
+    for (size_t t = 0; t < m->ensemble.n_trees; t++)
+        nodes += m->ensemble.trees[t].n_nodes;
+    out[n++] = (lathe__model_fact){"trees", (double)m->ensemble.n_trees};
+    out[n++] = (lathe__model_fact){"nodes", (double)nodes};
+    if (!isnan(m->oob_score))
+        out[n++] = (lathe__model_fact){m->n_classes ? "oob_accuracy" : "oob_r2", m->oob_score};
+    return n;
+}

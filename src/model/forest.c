@@ -506,6 +506,7 @@ const lathe__model_ops lathe__forest_ops = {
     .load = forest_load,
     .free = lathe__cart_model_free,
     .ensemble = lathe__cart_model_ensemble,
+    .facts = lathe__cart_model_facts,
 };
 
 const lathe__model_ops lathe__extra_trees_ops = {
@@ -523,4 +524,5 @@ const lathe__model_ops lathe__extra_trees_ops = {
     .load = extra_trees_load,
     .free = lathe__cart_model_free,
     .ensemble = lathe__cart_model_ensemble,
+    .facts = lathe__cart_model_facts,
 };

@@ -498,6 +498,20 @@ static lathe_status gbdt_load(lathe_ctx *ctx, lathe__rbuf *buf, void **model, la
     return LATHE_OK;
 }
 
+/* Rounds kept, trees, and early stopping's best round (1-based) and its validation loss. */
+static size_t gbdt_facts(const void *model, lathe__model_fact *out)
+{
+    const lathe__gbdt_model *m = model;
+    size_t n = 0;
+    out[n++] = (lathe__model_fact){"rounds", (double)m->n_rounds};
+    out[n++] = (lathe__model_fact){"trees", (double)m->ensemble.n_trees};
+    if (!isnan(m->best_score)) {
+        out[n++] = (lathe__model_fact){"best_iteration", (double)m->best_iteration + 1};
+        out[n++] = (lathe__model_fact){"best_validation_loss", m->best_score};
+    }
+    return n;
+}
+
 const lathe__model_ops lathe__gbdt_ops = {
     .name = "gbdt",
     .summary = "gradient boosted trees on histograms (XGBoost/LightGBM style)",
@@ -513,4 +527,5 @@ const lathe__model_ops lathe__gbdt_ops = {
     .load = gbdt_load,
     .free = gbdt_free,
     .ensemble = gbdt_ensemble,
+    .facts = gbdt_facts,
 };

@@ -715,6 +715,15 @@ static lathe_status isolation_load(lathe_ctx *ctx, lathe__rbuf *buf, void **mode
     return LATHE_OK;
 }
 
+/* Trees, and the anomaly score that the contamination share of training rows reach. */
+static size_t isolation_facts(const void *model, lathe__model_fact *out)
+{
+    const isolation_model *m = model;
+    out[0] = (lathe__model_fact){"trees", (double)m->ensemble.n_trees};
+    out[1] = (lathe__model_fact){"threshold", m->threshold};
+    return 2;
+}
+
 const lathe__model_ops lathe__isolation_forest_ops = {
     .name = FAMILY,
     .summary = "isolation forest: anomaly scores; a rare class of a binary target as anomalies",
@@ -730,4 +739,5 @@ const lathe__model_ops lathe__isolation_forest_ops = {
     .load = isolation_load,
     .free = isolation_free,
     .ensemble = isolation_ensemble,
+    .facts = isolation_facts,
 };

@@ -435,3 +435,11 @@ lathe_status lathe__linear_fit_from(lathe_ctx *ctx, const lathe__model_ops *ops,
         return lathe__linear_svm_fit_from(ctx, data, params, start, model, err);
     return lathe__regression_fit_from(ctx, ops, data, params, start, model, err);
 }
+
+size_t lathe__linear_facts(const void *model, lathe__model_fact *out)
+{
+    const lathe__linear_model *m = model;
+    out[0] = (lathe__model_fact){"solver_iterations", (double)m->n_iterations};
+    out[1] = (lathe__model_fact){"converged", m->converged ? 1.0 : 0.0};
+    return 2;
+}

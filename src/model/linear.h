@@ -51,6 +51,7 @@ size_t lathe__linear_n_vectors(lathe__linear_output output, size_t n_classes);
 lathe_status lathe__linear_new(lathe_ctx *ctx, const char *family, lathe__linear_output output,
                                size_t n_features, size_t n_classes, lathe__linear_model **out,
                                lathe_error *err);
+size_t lathe__linear_facts(const void *model, lathe__model_fact *out);
 void lathe__linear_free(lathe_ctx *ctx, void *model);
 void lathe__linear_predict(const void *model, const lathe__matrix *x, double *out);
 size_t lathe__linear_n_outputs(const void *model);

@@ -309,4 +309,5 @@ const lathe__model_ops lathe__linear_svm_ops = {
     .save = lathe__linear_save,
     .load = svm_load,
     .free = lathe__linear_free,
+    .facts = lathe__linear_facts,
 };

@@ -563,4 +563,5 @@ const lathe__model_ops lathe__logistic_ops = {
     .save = lathe__linear_save,
     .load = logistic_load,
     .free = lathe__linear_free,
+    .facts = lathe__linear_facts,
 };

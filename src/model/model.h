@@ -38,6 +38,14 @@ typedef struct lathe__train_data {
     const double *valid_y;
 } lathe__train_data;
 
+/* A figure of a fitted model that is neither a parameter nor a metric, for inspect. */
+typedef struct lathe__model_fact {
+    const char *name; /* static */
+    double value;
+} lathe__model_fact;
+
+#define LATHE__MAX_FACTS 8
+
 typedef struct lathe__model_ops {
     const char *name;
     const char *summary;
@@ -61,6 +69,9 @@ typedef struct lathe__model_ops {
     /* Tree families: the fitted ensemble, for TreeSHAP contributions and importance
        (model/tree.h). NULL for families that are not trees. */
     const struct lathe__ensemble *(*ensemble)(const void *model);
+    /* What fitting settled (trees kept, out-of-bag score, solver iterations):
+       up to LATHE__MAX_FACTS into out; returns how many. */
+    size_t (*facts)(const void *model, lathe__model_fact *out);
 } lathe__model_ops;
 
 /* The family named `name`, or NULL. */

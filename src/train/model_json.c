@@ -77,6 +77,25 @@ static json_t *params_json(const lathe__param_values *params)
     return out;
 }
 
+static bool is_count(double value)
+{
+    return value == floor(value) && fabs(value) < 0x1p53;
+}
+
+/* The family's facts about the fitted estimator, by name (counts as integers). */
+static json_t *fitted_json(const lathe_model *model)
+{
+    json_t *obj = json_object();
+    lathe__model_fact facts[LATHE__MAX_FACTS];
+    size_t n =
+        model->ops->facts && model->estimator ? model->ops->facts(model->estimator, facts) : 0;
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(obj, facts[i].name,
+                            is_count(facts[i].value) ? json_integer((json_int_t)facts[i].value)
+                                                     : number_or_null(facts[i].value));
+    return obj;
+}
+
 static json_t *metrics_json(const lathe_metrics_report *report)
 {
     json_t *out = json_object();
@@ -139,12 +158,12 @@ char *lathe_model_describe_json(const lathe_model *model)
     for (size_t i = 0; i < model->reference.n_columns; i++)
         json_array_append_new(reference, reference_column_json(&model->reference.columns[i]));
     json_t *root = json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "task",
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "task",
         lathe_model_task(model), "family", model->ops->name, "target", model->target, "target_kind",
         lathe_kind_name(model->target_kind), "classes", classes, "inputs", inputs_json(model),
-        "pipeline", pipeline_json(model), "params", params_json(&model->params), "test_metrics",
-        metrics_json(&model->test_metrics), "cross_validation", cv_json(model), "reference",
-        reference, "lineage", lineage_json(&model->lineage));
+        "pipeline", pipeline_json(model), "params", params_json(&model->params), "fitted",
+        fitted_json(model), "test_metrics", metrics_json(&model->test_metrics), "cross_validation",
+        cv_json(model), "reference", reference, "lineage", lineage_json(&model->lineage));
     if (!root)
         return NULL;
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
