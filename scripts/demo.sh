@@ -22,4 +22,16 @@ printf '\n== %s\n' "$lathe predict $out/diabetes.lathe $data/test.csv --proba -o
 "$lathe" predict "$out/diabetes.lathe" "$data/test.csv" --proba -o "$out/predictions.csv"
 head -n 5 "$out/predictions.csv"
 step "$lathe" inspect "$out/diabetes.lathe"
-printf '\nThe model is %s; its predictions are in %s.\n' "$out/diabetes.lathe" "$out/predictions.csv"
+
+# Gradient boosting on the same rows: early stopping holds out a tenth of the
+# training rows and keeps the best round; each prediction is explained.
+step "$lathe" train "$data/train.csv" --target diabetes --model gbdt --set n_estimators=500 \
+    --set learning_rate=0.05 --set max_depth=3 --set early_stopping_rounds=20 --seed 42 \
+    -o "$out/diabetes_gbdt.lathe"
+step "$lathe" evaluate "$out/diabetes_gbdt.lathe" "$data/test.csv"
+printf '\n== %s\n' "$lathe inspect $out/diabetes_gbdt.lathe | grep fitted"
+"$lathe" inspect "$out/diabetes_gbdt.lathe" | grep '^fitted'
+printf '\n== %s\n' "$lathe predict $out/diabetes_gbdt.lathe $data/test.csv --explain --top 2 | head -n 4"
+"$lathe" predict "$out/diabetes_gbdt.lathe" "$data/test.csv" --explain --top 2 | head -n 4
+printf '\nThe models are %s and %s; predictions are in %s.\n' "$out/diabetes.lathe" \
+    "$out/diabetes_gbdt.lathe" "$out/predictions.csv"
