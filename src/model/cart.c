@@ -116,6 +116,7 @@ const lathe__model_ops lathe__tree_ops = {
     .native_missing = true,
     .fit = tree_fit,
     .predict = lathe__cart_model_predict,
+    .predict_parallel = lathe__cart_model_predict_parallel,
     .n_outputs = lathe__cart_model_n_outputs,
     .n_features = lathe__cart_model_n_features,
     .save = lathe__cart_model_save,

@@ -128,6 +128,8 @@ typedef struct lathe__cart_model {
 
 void lathe__cart_model_free(lathe_ctx *ctx, void *model);
 void lathe__cart_model_predict(const void *model, const lathe__matrix *x, double *out);
+void lathe__cart_model_predict_parallel(lathe_ctx *ctx, const void *model, const lathe__matrix *x,
+                                        double *out);
 size_t lathe__cart_model_n_outputs(const void *model);
 size_t lathe__cart_model_n_features(const void *model);
 const lathe__ensemble *lathe__cart_model_ensemble(const void *model);

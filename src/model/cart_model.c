@@ -40,6 +40,12 @@ void lathe__cart_model_predict(const void *model, const lathe__matrix *x, double
     lathe__ensemble_predict(&((const lathe__cart_model *)model)->ensemble, x, out);
 }
 
+void lathe__cart_model_predict_parallel(lathe_ctx *ctx, const void *model, const lathe__matrix *x,
+                                        double *out)
+{
+    lathe__ensemble_predict_parallel(ctx, &((const lathe__cart_model *)model)->ensemble, x, out);
+}
+
 size_t lathe__cart_model_n_outputs(const void *model)
 {
     return ((const lathe__cart_model *)model)->ensemble.n_outputs;

@@ -409,6 +409,12 @@ static void gbdt_predict(const void *model, const lathe__matrix *x, double *out)
     lathe__ensemble_predict(&m->ensemble, x, out);
 }
 
+static void gbdt_predict_parallel(lathe_ctx *ctx, const void *model, const lathe__matrix *x,
+                                  double *out)
+{
+    lathe__ensemble_predict_parallel(ctx, &((const lathe__gbdt_model *)model)->ensemble, x, out);
+}
+
 static size_t gbdt_n_outputs(const void *model)
 {
     return ((const lathe__gbdt_model *)model)->ensemble.n_outputs;
@@ -521,6 +527,7 @@ const lathe__model_ops lathe__gbdt_ops = {
     .native_missing = true,
     .fit = gbdt_fit,
     .predict = gbdt_predict,
+    .predict_parallel = gbdt_predict_parallel,
     .n_outputs = gbdt_n_outputs,
     .n_features = gbdt_n_features,
     .save = gbdt_save,

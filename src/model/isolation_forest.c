@@ -624,10 +624,9 @@ static lathe_status isolation_fit(lathe_ctx *ctx, const lathe__train_data *train
 
 /* ---- predict, save, load ------------------------------------------------------- */
 
-static void isolation_predict(const void *model, const lathe__matrix *x, double *out)
+/* Scores at out[row] become class probabilities when the model has classes. */
+static void scores_to_probabilities(const isolation_model *m, const lathe__matrix *x, double *out)
 {
-    const isolation_model *m = model;
-    lathe__ensemble_predict(&m->ensemble, x, out);
     if (!m->n_classes)
         return;
     /* Scores sit at out[row]; spread them backwards into (p(class 0), p(class 1)) pairs. */
@@ -636,6 +635,21 @@ static void isolation_predict(const void *model, const lathe__matrix *x, double 
         out[2 * row + m->rare_class] = p;
         out[2 * row + 1 - m->rare_class] = 1 - p;
     }
+}
+
+static void isolation_predict(const void *model, const lathe__matrix *x, double *out)
+{
+    const isolation_model *m = model;
+    lathe__ensemble_predict(&m->ensemble, x, out);
+    scores_to_probabilities(m, x, out);
+}
+
+static void isolation_predict_parallel(lathe_ctx *ctx, const void *model, const lathe__matrix *x,
+                                       double *out)
+{
+    const isolation_model *m = model;
+    lathe__ensemble_predict_parallel(ctx, &m->ensemble, x, out);
+    scores_to_probabilities(m, x, out);
 }
 
 static size_t isolation_n_outputs(const void *model)
@@ -733,6 +747,7 @@ const lathe__model_ops lathe__isolation_forest_ops = {
     .native_missing = true,
     .fit = isolation_fit,
     .predict = isolation_predict,
+    .predict_parallel = isolation_predict_parallel,
     .n_outputs = isolation_n_outputs,
     .n_features = isolation_n_features,
     .save = isolation_save,

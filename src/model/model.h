@@ -60,6 +60,9 @@ typedef struct lathe__model_ops {
                         const lathe__param_values *params, void **model, lathe_error *err);
     /* Rows [0, x->n_rows) of x into out[row * n_outputs + k]. */
     void (*predict)(const void *model, const lathe__matrix *x, double *out);
+    /* The same on the context's threads, the same bits; NULL: predict runs alone. */
+    void (*predict_parallel)(lathe_ctx *ctx, const void *model, const lathe__matrix *x,
+                             double *out);
     size_t (*n_outputs)(const void *model);
     /* The width of the rows predict reads, so a loader can check it against the pipeline. */
     size_t (*n_features)(const void *model);

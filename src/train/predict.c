@@ -53,7 +53,10 @@ lathe_status lathe_model_predict(const lathe_model *model, const lathe_frame *da
     lathe__matrix x = {0};
     if ((status = lathe__prep_transform(model->prep, data, &x, err)) != LATHE_OK)
         return status;
-    model->ops->predict(model->estimator, &x, out);
+    if (model->ops->predict_parallel)
+        model->ops->predict_parallel(model->ctx, model->estimator, &x, out);
+    else
+        model->ops->predict(model->estimator, &x, out);
     if (labels && model->task == LATHE__TASK_CLASSIFICATION)
         argmax_rows(out, x.n_rows, model->n_classes, labels);
     lathe__matrix_release(model->ctx, &x);
