@@ -32,14 +32,11 @@ static inline lathe__f64x2 lathe__select2(lathe__i64x2 mask, lathe__f64x2 a, lat
     return (lathe__f64x2)((mask & (lathe__i64x2)a) | (~mask & (lathe__i64x2)b));
 }
 
-static inline lathe__f64x2 lathe__vexp2(lathe__f64x2 x)
+/* e^r for |r| <= ln2 / 2, times 2^k, from t = c / ln2 + shift (see above). */
+static inline lathe__f64x2 lathe__vexp2_reduced(lathe__f64x2 c)
 {
-    const lathe__f64x2 low = {LATHE__VEXP_LOW, LATHE__VEXP_LOW};
-    const lathe__f64x2 high = {LATHE__VEXP_HIGH, LATHE__VEXP_HIGH};
     const double shift = 0x1.8p52, log2e = 0x1.71547652b82fep0;
     const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c7673p-45;
-    lathe__i64x2 below = x<low, above = x> high;
-    lathe__f64x2 c = lathe__select2(below, low, lathe__select2(above, high, x));
     lathe__f64x2 t = c * log2e + shift; /* k = round(c / ln2) in t's low bits */
     lathe__f64x2 k = t - shift;
     lathe__f64x2 r = (c - k * ln2_hi) - k * ln2_lo;
@@ -57,9 +54,27 @@ static inline lathe__f64x2 lathe__vexp2(lathe__f64x2 x)
     p = p * r + 1.0;
     /* 2^(k-1), k sitting in t's low bits: k reaches 1024 just below the top */
     lathe__u64x2 bits = ((lathe__u64x2)t << 52) + ((unsigned long long)1022 << 52);
-    lathe__f64x2 e = (2.0 * p) * (lathe__f64x2)bits;
+    return (2.0 * p) * (lathe__f64x2)bits;
+}
+
+static inline lathe__f64x2 lathe__vexp2(lathe__f64x2 x)
+{
+    const lathe__f64x2 low = {LATHE__VEXP_LOW, LATHE__VEXP_LOW};
+    const lathe__f64x2 high = {LATHE__VEXP_HIGH, LATHE__VEXP_HIGH};
     const lathe__f64x2 zero = {0.0, 0.0}, inf = {HUGE_VAL, HUGE_VAL};
+    lathe__i64x2 below = x<low, above = x> high;
+    lathe__f64x2 c = lathe__select2(below, low, lathe__select2(above, high, x));
+    lathe__f64x2 e = lathe__vexp2_reduced(c);
     return lathe__select2(below, zero, lathe__select2(above, inf, e));
+}
+
+/* lathe__vexp2 for x <= 0 (or NaN), as softmax's shifted scores: a few steps less. */
+static inline lathe__f64x2 lathe__vexp2_nonpositive(lathe__f64x2 x)
+{
+    const lathe__f64x2 low = {LATHE__VEXP_LOW, LATHE__VEXP_LOW};
+    lathe__i64x2 below = x < low;
+    lathe__f64x2 e = lathe__vexp2_reduced(lathe__select2(below, low, x));
+    return (lathe__f64x2)(~below & (lathe__i64x2)e);
 }
 
 static inline double lathe__vexp(double x)

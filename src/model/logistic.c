@@ -210,7 +210,7 @@ static double softmax_row(const logistic_problem *p, size_t row, double *z)
     double s = p->s[row], target_score = z[target];
     f64x2 sums = {0.0, 0.0};
     for (size_t k = 0; k < kp; k += 2) {
-        f64x2 e = lathe__vexp2(load2(z + k) - largest);
+        f64x2 e = lathe__vexp2_nonpositive(load2(z + k) - largest);
         sums += e;
         store2(z + k, e);
     }
