@@ -229,4 +229,18 @@ typedef enum lathe_importance_kind {
 LATHE_API lathe_status lathe_model_importance(const lathe_model *model, lathe_importance_kind kind,
                                               double *out, lathe_error *err);
 
+/*
+ * Permutation importance on the rows of data that hold the target, for any
+ * family: for each pipeline feature, the score (accuracy for classes, R^2
+ * for values, as scikit-learn's default scorers) minus its mean over
+ * n_repeats (1 to 1000) shuffles of that feature; lathe_model_n_features
+ * values into out. A pipeline feature is what the model reads (a one-hot
+ * column, a scaled number), so an input expanded into several features is
+ * shuffled one feature at a time. The shuffles come from `seed` alone.
+ */
+LATHE_API lathe_status lathe_model_permutation_importance(const lathe_model *model,
+                                                          const lathe_frame *data, size_t n_repeats,
+                                                          uint64_t seed, double *out,
+                                                          lathe_error *err);
+
 #endif

@@ -3,18 +3,25 @@
  * that hold the target, read with the kinds the model was trained on.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cli_model.h"
 
 #define NAME "evaluate"
+#define TOP_IMPORTANCE 20
+#define DEFAULT_REPEATS 5
 
 typedef struct evaluate_args {
     const char *paths[2]; /* MODEL, DATA */
     cli_read_args read;
     size_t bootstrap; /* resamples; 0: no intervals */
     double confidence;
+    bool importance;
+    size_t repeats; /* shuffles per feature for --importance */
+    size_t seed;
+    int threads;
     bool json;
 } evaluate_args;
 
@@ -39,6 +46,46 @@ static bool set_bootstrap(void *target, const char *value, char *why, size_t siz
     return true;
 }
 
+static bool set_importance(void *target, const char *value, char *why, size_t size)
+{
+    (void)value;
+    (void)why;
+    (void)size;
+    ((evaluate_args *)target)->importance = true;
+    return true;
+}
+
+static bool set_repeats(void *target, const char *value, char *why, size_t size)
+{
+    evaluate_args *args = target;
+    if (!cli_parse_count(value, 1000, &args->repeats) || args->repeats == 0) {
+        snprintf(why, size, "--repeats takes a number of shuffles from 1 to 1000, not '%s'", value);
+        return false;
+    }
+    return true;
+}
+
+static bool set_seed(void *target, const char *value, char *why, size_t size)
+{
+    if (!cli_parse_count(value, (size_t)-1, &((evaluate_args *)target)->seed)) {
+        snprintf(why, size, "--seed takes a whole number, not '%s'", value);
+        return false;
+    }
+    return true;
+}
+
+static bool set_threads(void *target, const char *value, char *why, size_t size)
+{
+    size_t threads;
+    if (!cli_parse_count(value, 1024, &threads)) {
+        snprintf(why, size, "--threads takes a whole number from 0 (all cores) to 1024, not '%s'",
+                 value);
+        return false;
+    }
+    ((evaluate_args *)target)->threads = (int)threads;
+    return true;
+}
+
 static bool set_confidence(void *target, const char *value, char *why, size_t size)
 {
     if (!cli_parse_fraction(value, &((evaluate_args *)target)->confidence)) {
@@ -52,6 +99,12 @@ static const cli_option evaluate_options[] = {
     {"--bootstrap", "N", "add percentile confidence intervals from N resamples of the rows",
      set_bootstrap},
     {"--confidence", "LEVEL", "the intervals' confidence level (default 0.95)", set_confidence},
+    {"--importance", NULL,
+     "also each feature's permutation importance: the score lost when it is shuffled",
+     set_importance},
+    {"--repeats", "N", "--importance: shuffles per feature, averaged (default 5)", set_repeats},
+    {"--seed", "N", "--importance: seed of the shuffles (default 0)", set_seed},
+    {"--threads", "N", "threads to predict on (default 1; 0: all cores)", set_threads},
     {"--json", NULL, "print one JSON object instead of text", set_json},
 };
 
@@ -104,9 +157,70 @@ static void print_intervals(const lathe_metrics_report *report, const lathe_inte
                intervals[i].lower, intervals[i].upper);
 }
 
+/* Features by importance, largest first; equal ones by index. */
+typedef struct ranked {
+    double value;
+    size_t feature;
+} ranked;
+
+static int by_value(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value > y->value ? -1 : 1;
+    return x->feature < y->feature ? -1 : x->feature > y->feature;
+}
+
+/* Ranks lathe_model_permutation_importance's figures; NULL after printing the failure. */
+static ranked *permutation_ranking(const lathe_model *model, const lathe_frame *data,
+                                   const evaluate_args *args, size_t *n)
+{
+    lathe_error err;
+    lathe_error_clear(&err);
+    *n = lathe_model_n_features(model);
+    double *values = calloc(*n ? *n : 1, sizeof *values);
+    ranked *order = calloc(*n ? *n : 1, sizeof *order);
+    if (!values || !order) {
+        cli_fail("out of memory");
+    } else if (lathe_model_permutation_importance(model, data, args->repeats, args->seed, values,
+                                                  &err) != LATHE_OK) {
+        cli_fail("permutation importance: %s", err.message);
+    } else {
+        for (size_t f = 0; f < *n; f++)
+            order[f] = (ranked){values[f], f};
+        qsort(order, *n, sizeof *order, by_value);
+        free(values);
+        return order;
+    }
+    free(values);
+    free(order);
+    return NULL;
+}
+
+static json_t *importance_json(const lathe_model *model, const ranked *order, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t k = 0; k < n; k++)
+        json_array_append_new(list, json_pack("{s:s, s:o}", "feature",
+                                              lathe_model_feature_name(model, order[k].feature),
+                                              "importance", finite_or_null(order[k].value)));
+    return list;
+}
+
+static void print_importance(const lathe_model *model, const ranked *order, size_t n,
+                             const evaluate_args *args)
+{
+    printf("permutation importance (%s lost, mean of %zu shuffles, top %d):\n",
+           strcmp(lathe_model_task(model), "classification") == 0 ? "accuracy" : "R^2",
+           args->repeats, TOP_IMPORTANCE);
+    for (size_t k = 0; k < n && k < TOP_IMPORTANCE; k++)
+        printf("  %-28s %10.6f\n", lathe_model_feature_name(model, order[k].feature),
+               order[k].value);
+}
+
 static int evaluate(const evaluate_args *args)
 {
-    lathe_ctx *ctx = cli_ctx_new(1, 0, !args->json);
+    lathe_ctx *ctx = cli_ctx_new(args->threads, 0, !args->json);
     lathe_model *model = NULL;
     lathe_frame *data = NULL;
     lathe_error err;
@@ -128,6 +242,10 @@ static int evaluate(const evaluate_args *args)
         status = cli_fail("%s", err.message);
         goto out;
     }
+    size_t n_features = 0;
+    ranked *order = NULL;
+    if (args->importance && !(order = permutation_ranking(model, data, args, &n_features)))
+        goto out;
     if (args->json) {
         json_t *root =
             json_pack("{s:s, s:s, s:s, s:I, s:o}", "model", args->paths[0], "data", args->paths[1],
@@ -135,6 +253,9 @@ static int evaluate(const evaluate_args *args)
                       "metrics", cli_metrics_json(&report));
         if (root && args->bootstrap)
             json_object_set_new(root, "intervals", intervals_json(&report, intervals, args));
+        if (root && order)
+            json_object_set_new(root, "permutation_importance",
+                                importance_json(model, order, n_features));
         status = cli_print_json(root) ? CLI_OK : cli_fail("cannot print the result as JSON");
     } else {
         printf("%s on %s (%zu rows):\n", args->paths[0], args->paths[1], lathe_frame_n_rows(data));
@@ -142,8 +263,11 @@ static int evaluate(const evaluate_args *args)
             print_intervals(&report, intervals, args);
         else
             cli_print_metrics(&report, "  ");
+        if (order)
+            print_importance(model, order, n_features, args);
         status = CLI_OK;
     }
+    free(order);
 out:
     lathe_frame_free(data);
     lathe_model_free(model);
@@ -153,7 +277,7 @@ out:
 
 static int run(int argc, char **argv)
 {
-    evaluate_args args = {.confidence = 0.95};
+    evaluate_args args = {.confidence = 0.95, .repeats = DEFAULT_REPEATS, .threads = 1};
     cli_read_args_init(&args.read, argc);
     cli_option_group groups[2];
     option_groups(&args, groups);

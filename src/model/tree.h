@@ -148,25 +148,6 @@ lathe_status lathe__ensemble_shap_row(lathe_ctx *ctx, const lathe__ensemble *ens
 void lathe__ensemble_importance_gain(const lathe__ensemble *ensemble, double *out);
 void lathe__ensemble_importance_splits(const lathe__ensemble *ensemble, double *out);
 
-/*
- * A score of predictions (n_outputs per row, after the link) against the
- * targets y, where higher is better (negate a loss): accuracy, R^2, -RMSE.
- */
-typedef double (*lathe__score_fn)(void *user, const double *y, const double *predicted,
-                                  size_t n_rows, size_t n_outputs);
-/*
- * Permutation importance (Breiman 2001; scikit-learn's
- * permutation_importance): out[f] is the score on x minus the mean score
- * over n_repeats >= 1 shuffles of column f, so a feature the model ignores
- * gets 0. The shuffles come from `seed` alone (feature f, repeat r uses the
- * same permutation whatever else runs). x is dense or CSR (copied dense).
- */
-lathe_status lathe__permutation_importance(lathe_ctx *ctx, const lathe__ensemble *ensemble,
-                                           const lathe__matrix *x, const double *y,
-                                           lathe__score_fn score, void *score_user,
-                                           size_t n_repeats, uint64_t seed, double *out,
-                                           lathe_error *err);
-
 /* c(n): the mean path length of an unsuccessful search in a binary search tree of n
    items, 2 H(n - 1) - 2 (n - 1) / n (0 for n <= 1, 1 for n == 2), as scikit-learn. */
 double lathe__isolation_average_path(double n);

@@ -17,6 +17,7 @@
 #include "core/internal.h"
 #include "core/rng.h"
 #include "harness.h"
+#include "model/permutation.h"
 #include "model/tree.h"
 #include "model/tree_packed.h"
 
@@ -659,11 +660,17 @@ static double negative_mse(void *user, const double *y, const double *predicted,
     return -sum / (double)n_rows;
 }
 
+static void predict_ensemble(void *user, const lathe__matrix *x, double *out)
+{
+    lathe__ensemble_predict(user, x, out);
+}
+
 TEST(permutation_importance_is_the_score_lost_by_shuffling)
 {
     lathe_ctx *ctx = lathe_ctx_new();
     lathe__ensemble e = new_ensemble(ctx, LATHE__LINK_IDENTITY, 1, 1, 1);
     build_tree(ctx, &e.trees[0], tree_a, COUNT(tree_a), 1, NULL); /* never reads f3 */
+    lathe__predictor model = {predict_ensemble, &e, 1, N_FEATURES, NULL};
     size_t n_rows = 300;
     lathe__matrix x;
     lathe_error err;
@@ -672,13 +679,15 @@ TEST(permutation_importance_is_the_score_lost_by_shuffling)
     double *y = calloc(n_rows, sizeof *y);
     lathe__ensemble_predict(&e, &x, y); /* the model is perfect on its own predictions */
     double first[N_FEATURES], again[N_FEATURES], other_seed[N_FEATURES];
-    CHECK_OK(lathe__permutation_importance(ctx, &e, &x, y, negative_mse, NULL, 3, 42, first, &err),
-             err);
-    CHECK_OK(lathe__permutation_importance(ctx, &e, &x, y, negative_mse, NULL, 3, 42, again, &err),
-             err);
     CHECK_OK(
-        lathe__permutation_importance(ctx, &e, &x, y, negative_mse, NULL, 3, 43, other_seed, &err),
+        lathe__permutation_importance(ctx, &model, &x, y, negative_mse, NULL, 3, 42, first, &err),
         err);
+    CHECK_OK(
+        lathe__permutation_importance(ctx, &model, &x, y, negative_mse, NULL, 3, 42, again, &err),
+        err);
+    CHECK_OK(lathe__permutation_importance(ctx, &model, &x, y, negative_mse, NULL, 3, 43,
+                                           other_seed, &err),
+             err);
     CHECK(first[3] == 0);
     for (int f = 0; f < 3; f++)
         CHECK_MSG(first[f] > 0.1, "feature %d: %g", f, first[f]);
@@ -691,12 +700,12 @@ TEST(permutation_importance_is_the_score_lost_by_shuffling)
     /* CSR input gives the same importances */
     lathe__matrix sparse;
     CHECK_OK(lathe__matrix_to_sparse(ctx, &x, &sparse, &err), err);
-    CHECK_OK(
-        lathe__permutation_importance(ctx, &e, &sparse, y, negative_mse, NULL, 3, 42, again, &err),
-        err);
+    CHECK_OK(lathe__permutation_importance(ctx, &model, &sparse, y, negative_mse, NULL, 3, 42,
+                                           again, &err),
+             err);
     CHECK(memcmp(first, again, sizeof first) == 0);
-    CHECK(lathe__permutation_importance(ctx, &e, &x, y, negative_mse, NULL, 0, 42, again, &err) ==
-          LATHE_INVALID);
+    CHECK(lathe__permutation_importance(ctx, &model, &x, y, negative_mse, NULL, 0, 42, again,
+                                        &err) == LATHE_INVALID);
     free(copy);
     free(y);
     lathe__matrix_release(ctx, &sparse);
