@@ -9,15 +9,18 @@
  * other and with the arrays, and every weight must be finite.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/internal.h"
 #include "core/number.h"
 #include "model/linear.h"
+#include "model/parallel.h"
 
 #include "core/banned.h"
 
 #define FORMAT_VERSION 1
+#define PREDICT_BLOCK_ROWS 4096 /* rows per task: below this, threads cost more than they save */
 #define MAX_FEATURES ((size_t)1 << 31)
 #define MAX_CLASSES ((size_t)1 << 20)
 #define MAX_WEIGHTS ((size_t)1 << 32)
@@ -85,11 +88,12 @@ static void softmax(double *z, size_t n)
         z[k] /= sum;
 }
 
-void lathe__linear_predict(const void *model, const lathe__matrix *x, double *out)
+/* Rows [first, end) of x into out; every row on its own, so any split gives the same bits. */
+static void predict_rows(const lathe__linear_model *m, const lathe__matrix *x, size_t first,
+                         size_t end, double *out)
 {
-    const lathe__linear_model *m = model;
     size_t n_outputs = lathe__linear_n_outputs(m);
-    for (size_t row = 0; row < x->n_rows; row++) {
+    for (size_t row = first; row < end; row++) {
         double *z = out + row * n_outputs;
         for (size_t k = 0; k < m->n_vectors; k++)
             z[k] = lathe__matrix_row_dot(x, row, m->coef + k * m->n_features) + m->intercept[k];
@@ -103,6 +107,33 @@ void lathe__linear_predict(const void *model, const lathe__matrix *x, double *ou
             softmax(z, m->n_vectors);
         }
     }
+}
+
+void lathe__linear_predict(const void *model, const lathe__matrix *x, double *out)
+{
+    predict_rows(model, x, 0, x->n_rows, out);
+}
+
+typedef struct predict_job {
+    const lathe__linear_model *model;
+    const lathe__matrix *x;
+    double *out;
+    size_t n_blocks;
+} predict_job;
+
+static void predict_block(void *arg, size_t block)
+{
+    const predict_job *job = arg;
+    size_t n = job->x->n_rows;
+    predict_rows(job->model, job->x, n * block / job->n_blocks, n * (block + 1) / job->n_blocks,
+                 job->out);
+}
+
+void lathe__linear_predict_parallel(lathe_ctx *ctx, const void *model, const lathe__matrix *x,
+                                    double *out)
+{
+    predict_job job = {model, x, out, lathe__row_blocks(x->n_rows, PREDICT_BLOCK_ROWS, SIZE_MAX)};
+    lathe__parallel_for(ctx, job.n_blocks, predict_block, &job);
 }
 
 size_t lathe__linear_n_outputs(const void *model)

@@ -54,6 +54,8 @@ lathe_status lathe__linear_new(lathe_ctx *ctx, const char *family, lathe__linear
 size_t lathe__linear_facts(const void *model, lathe__model_fact *out);
 void lathe__linear_free(lathe_ctx *ctx, void *model);
 void lathe__linear_predict(const void *model, const lathe__matrix *x, double *out);
+void lathe__linear_predict_parallel(lathe_ctx *ctx, const void *model, const lathe__matrix *x,
+                                    double *out);
 size_t lathe__linear_n_outputs(const void *model);
 size_t lathe__linear_n_features(const void *model);
 void lathe__linear_save(const void *model, lathe__wbuf *buf);

@@ -379,9 +379,10 @@ static lathe_status elasticnet_load(lathe_ctx *ctx, lathe__rbuf *buf, void **mod
     {                                                                                              \
         .name = family, .summary = text, .tasks = LATHE__TASK_REGRESSION, .params = table,         \
         .n_params = sizeof table / sizeof table[0], .needs_scaling = true, .fit = fit_fn,          \
-        .predict = lathe__linear_predict, .n_outputs = lathe__linear_n_outputs,                    \
-        .n_features = lathe__linear_n_features, .save = lathe__linear_save, .load = load_fn,       \
-        .free = lathe__linear_free, .facts = lathe__linear_facts                                   \
+        .predict = lathe__linear_predict, .predict_parallel = lathe__linear_predict_parallel,      \
+        .n_outputs = lathe__linear_n_outputs, .n_features = lathe__linear_n_features,              \
+        .save = lathe__linear_save, .load = load_fn, .free = lathe__linear_free,                   \
+        .facts = lathe__linear_facts                                                               \
     }
 
 const lathe__model_ops lathe__linear_ops =

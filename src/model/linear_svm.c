@@ -304,6 +304,7 @@ const lathe__model_ops lathe__linear_svm_ops = {
     .needs_scaling = true,
     .fit = svm_fit_fn,
     .predict = lathe__linear_predict,
+    .predict_parallel = lathe__linear_predict_parallel,
     .n_outputs = lathe__linear_n_outputs,
     .n_features = lathe__linear_n_features,
     .save = lathe__linear_save,

@@ -558,6 +558,7 @@ const lathe__model_ops lathe__logistic_ops = {
     .needs_scaling = true,
     .fit = logistic_fit,
     .predict = lathe__linear_predict,
+    .predict_parallel = lathe__linear_predict_parallel,
     .n_outputs = lathe__linear_n_outputs,
     .n_features = lathe__linear_n_features,
     .save = lathe__linear_save,

@@ -806,6 +806,15 @@ TEST(thread_count_does_not_change_the_bits)
         CHECK_OK(fit_with(four, families[f], &data, settings, &b, &err), err);
         CHECK_MSG(same_bits(a->coef, b->coef, a->n_vectors * 5), "%s", families[f]);
         CHECK(same_bits(a->intercept, b->intercept, a->n_vectors));
+        /* and predicting on four threads gives what one gives */
+        size_t n_outputs = lathe__linear_n_outputs(a);
+        double *alone = calloc(20000 * n_outputs, sizeof *alone);
+        double *shared = calloc(20000 * n_outputs, sizeof *shared);
+        lathe__linear_predict(a, &p.x, alone);
+        lathe__linear_predict_parallel(four, a, &p.x, shared);
+        CHECK_MSG(same_bits(alone, shared, 20000 * n_outputs), "%s predict", families[f]);
+        free(alone);
+        free(shared);
         lathe__linear_free(one, a);
         lathe__linear_free(four, b);
         free_problem(&p);
