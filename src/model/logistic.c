@@ -18,6 +18,11 @@
  * the largest score. The gradient is summed over fixed blocks of rows,
  * each into its own slot, and the slots are added in order: any thread
  * count gives the same bits.
+ *
+ * Dense multinomial data, the costly case (many classes, many iterations),
+ * has its own kernel: chunks of 32 rows, weights feature-major with the
+ * classes padded to a multiple of 8, two-double vector accumulators and a
+ * vectorized exp. Sparse rows take the per-row loop.
  */
 #include <math.h>
 #include <string.h>
