@@ -284,8 +284,8 @@ bool lathe__gbdt_quant_levels(size_t n_rows, lathe__gbdt_quant *quant);
  * up with probability the fraction, from a hash of `seed` and the row, so
  * the result does not depend on the team.
  */
-void lathe__gbdt_quantize(lathe__team *team, lathe__gbdt_quant *quant,
-                          const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n, uint64_t seed,
+void lathe__gbdt_quantize(lathe__team *team, lathe__gbdt_quant *quant, const lathe__gbdt_pair *gh,
+                          const uint32_t *rows, size_t n, uint64_t seed,
                           lathe__gbdt_qpair *quantized);
 /* params in quantized units, for growing on packed gradients. */
 lathe__gbdt_split_params lathe__gbdt_quant_params(const lathe__gbdt_split_params *params,

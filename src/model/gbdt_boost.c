@@ -344,8 +344,8 @@ static void apply_tree(boost_run *run, size_t k)
         for (size_t j = 0; j < g->n_numbered; j++)
             job.value[j] = g->nodes[g->numbered_node[j]].weight * run->s->learning_rate;
     }
-    lathe__team_run(run->team, job.n_tree_tasks + job.n_out_blocks + job.n_valid_blocks,
-                         apply_task, &job);
+    lathe__team_run(run->team, job.n_tree_tasks + job.n_out_blocks + job.n_valid_blocks, apply_task,
+                    &job);
 }
 
 static lathe_status keep_tree(boost_run *run, lathe_error *err)

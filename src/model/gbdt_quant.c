@@ -156,8 +156,8 @@ static double unit_of(double largest, double sum, double levels, double limit, s
     return unit > least ? unit : least;
 }
 
-void lathe__gbdt_quantize(lathe__team *team, lathe__gbdt_quant *quant,
-                          const lathe__gbdt_pair *gh, const uint32_t *rows, size_t n, uint64_t seed,
+void lathe__gbdt_quantize(lathe__team *team, lathe__gbdt_quant *quant, const lathe__gbdt_pair *gh,
+                          const uint32_t *rows, size_t n, uint64_t seed,
                           lathe__gbdt_qpair *quantized)
 {
     quant_job job = {.gh = gh,
