@@ -101,3 +101,35 @@ bool cli_print_json(json_t *root)
     free(text);
     return true;
 }
+
+/* qsort has no context argument, so each entry carries its value. */
+typedef struct ranked_value {
+    double value;
+    size_t index;
+} ranked_value;
+
+static int largest_first(const void *a, const void *b)
+{
+    const ranked_value *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value > y->value ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+size_t *cli_rank_by_value(const double *values, size_t n)
+{
+    ranked_value *entries = calloc(n ? n : 1, sizeof *entries);
+    size_t *order = calloc(n ? n : 1, sizeof *order);
+    if (entries && order) {
+        for (size_t i = 0; i < n; i++)
+            entries[i] = (ranked_value){values[i], i};
+        qsort(entries, n, sizeof *entries, largest_first);
+        for (size_t i = 0; i < n; i++)
+            order[i] = entries[i].index;
+    } else {
+        free(order);
+        order = NULL;
+    }
+    free(entries);
+    return order;
+}

@@ -35,5 +35,10 @@ void cli_print_metrics(const lathe_metrics_report *report, const char *indent);
 json_t *cli_metrics_json(const lathe_metrics_report *report);
 /* Prints a JSON document to stdout, indented; false if it could not be built. */
 bool cli_print_json(json_t *root);
+/*
+ * The indices of values[0..n) from the largest value down, equal values by
+ * index (features by importance); free() it. NULL when out of memory.
+ */
+size_t *cli_rank_by_value(const double *values, size_t n);
 
 #endif

@@ -20,7 +20,7 @@ typedef struct evaluate_args {
     double confidence;
     bool importance;
     size_t repeats; /* shuffles per feature for --importance */
-    size_t seed;
+    unsigned long long seed;
     int threads;
     bool json;
 } evaluate_args;
@@ -67,23 +67,12 @@ static bool set_repeats(void *target, const char *value, char *why, size_t size)
 
 static bool set_seed(void *target, const char *value, char *why, size_t size)
 {
-    if (!cli_parse_count(value, (size_t)-1, &((evaluate_args *)target)->seed)) {
-        snprintf(why, size, "--seed takes a whole number, not '%s'", value);
-        return false;
-    }
-    return true;
+    return cli_parse_seed(value, &((evaluate_args *)target)->seed, why, size);
 }
 
 static bool set_threads(void *target, const char *value, char *why, size_t size)
 {
-    size_t threads;
-    if (!cli_parse_count(value, 1024, &threads)) {
-        snprintf(why, size, "--threads takes a whole number from 0 (all cores) to 1024, not '%s'",
-                 value);
-        return false;
-    }
-    ((evaluate_args *)target)->threads = (int)threads;
-    return true;
+    return cli_parse_threads(value, &((evaluate_args *)target)->threads, why, size);
 }
 
 static bool set_confidence(void *target, const char *value, char *why, size_t size)
@@ -157,65 +146,58 @@ static void print_intervals(const lathe_metrics_report *report, const lathe_inte
                intervals[i].lower, intervals[i].upper);
 }
 
-/* Features by importance, largest first; equal ones by index. */
-typedef struct ranked {
-    double value;
-    size_t feature;
-} ranked;
+/* Permutation importance, one value per pipeline feature, and those features ranked. */
+typedef struct importance {
+    double *values;
+    size_t *order;
+    size_t n;
+} importance;
 
-static int by_value(const void *a, const void *b)
+static void importance_release(importance *imp)
 {
-    const ranked *x = a, *y = b;
-    if (x->value != y->value)
-        return x->value > y->value ? -1 : 1;
-    return x->feature < y->feature ? -1 : x->feature > y->feature;
+    free(imp->values);
+    free(imp->order);
 }
 
-/* Ranks lathe_model_permutation_importance's figures; NULL after printing the failure. */
-static ranked *permutation_ranking(const lathe_model *model, const lathe_frame *data,
-                                   const evaluate_args *args, size_t *n)
+/* lathe_model_permutation_importance, ranked; false after printing the failure. */
+static bool permutation_ranking(const lathe_model *model, const lathe_frame *data,
+                                const evaluate_args *args, importance *imp)
 {
     lathe_error err;
     lathe_error_clear(&err);
-    *n = lathe_model_n_features(model);
-    double *values = calloc(*n ? *n : 1, sizeof *values);
-    ranked *order = calloc(*n ? *n : 1, sizeof *order);
-    if (!values || !order) {
-        cli_fail("out of memory");
-    } else if (lathe_model_permutation_importance(model, data, args->repeats, args->seed, values,
-                                                  &err) != LATHE_OK) {
+    imp->n = lathe_model_n_features(model);
+    imp->values = calloc(imp->n ? imp->n : 1, sizeof *imp->values);
+    if (imp->values && lathe_model_permutation_importance(model, data, args->repeats, args->seed,
+                                                          imp->values, &err) != LATHE_OK) {
         cli_fail("permutation importance: %s", err.message);
-    } else {
-        for (size_t f = 0; f < *n; f++)
-            order[f] = (ranked){values[f], f};
-        qsort(order, *n, sizeof *order, by_value);
-        free(values);
-        return order;
+        return false;
     }
-    free(values);
-    free(order);
-    return NULL;
+    if (!imp->values || !(imp->order = cli_rank_by_value(imp->values, imp->n))) {
+        cli_fail("out of memory");
+        return false;
+    }
+    return true;
 }
 
-static json_t *importance_json(const lathe_model *model, const ranked *order, size_t n)
+static json_t *importance_json(const lathe_model *model, const importance *imp)
 {
     json_t *list = json_array();
-    for (size_t k = 0; k < n; k++)
-        json_array_append_new(list, json_pack("{s:s, s:o}", "feature",
-                                              lathe_model_feature_name(model, order[k].feature),
-                                              "importance", finite_or_null(order[k].value)));
+    for (size_t k = 0; k < imp->n; k++)
+        json_array_append_new(
+            list, json_pack("{s:s, s:o}", "feature", lathe_model_feature_name(model, imp->order[k]),
+                            "importance", finite_or_null(imp->values[imp->order[k]])));
     return list;
 }
 
-static void print_importance(const lathe_model *model, const ranked *order, size_t n,
+static void print_importance(const lathe_model *model, const importance *imp,
                              const evaluate_args *args)
 {
     printf("permutation importance (%s lost, mean of %zu shuffles, top %d):\n",
            strcmp(lathe_model_task(model), "classification") == 0 ? "accuracy" : "R^2",
            args->repeats, TOP_IMPORTANCE);
-    for (size_t k = 0; k < n && k < TOP_IMPORTANCE; k++)
-        printf("  %-28s %10.6f\n", lathe_model_feature_name(model, order[k].feature),
-               order[k].value);
+    for (size_t k = 0; k < imp->n && k < TOP_IMPORTANCE; k++)
+        printf("  %-28s %10.6f\n", lathe_model_feature_name(model, imp->order[k]),
+               imp->values[imp->order[k]]);
 }
 
 static int evaluate(const evaluate_args *args)
@@ -227,6 +209,7 @@ static int evaluate(const evaluate_args *args)
     lathe_error_clear(&err);
     int status = CLI_FAILED;
     lathe_metrics_report report;
+    importance imp = {0};
     size_t n_decls;
     if (lathe_model_load(ctx, args->paths[0], &model, &err) != LATHE_OK) {
         status = cli_fail("%s", err.message);
@@ -242,9 +225,7 @@ static int evaluate(const evaluate_args *args)
         status = cli_fail("%s", err.message);
         goto out;
     }
-    size_t n_features = 0;
-    ranked *order = NULL;
-    if (args->importance && !(order = permutation_ranking(model, data, args, &n_features)))
+    if (args->importance && !permutation_ranking(model, data, args, &imp))
         goto out;
     if (args->json) {
         json_t *root =
@@ -253,9 +234,8 @@ static int evaluate(const evaluate_args *args)
                       "metrics", cli_metrics_json(&report));
         if (root && args->bootstrap)
             json_object_set_new(root, "intervals", intervals_json(&report, intervals, args));
-        if (root && order)
-            json_object_set_new(root, "permutation_importance",
-                                importance_json(model, order, n_features));
+        if (root && imp.order)
+            json_object_set_new(root, "permutation_importance", importance_json(model, &imp));
         status = cli_print_json(root) ? CLI_OK : cli_fail("cannot print the result as JSON");
     } else {
         printf("%s on %s (%zu rows):\n", args->paths[0], args->paths[1], lathe_frame_n_rows(data));
@@ -263,12 +243,12 @@ static int evaluate(const evaluate_args *args)
             print_intervals(&report, intervals, args);
         else
             cli_print_metrics(&report, "  ");
-        if (order)
-            print_importance(model, order, n_features, args);
+        if (imp.order)
+            print_importance(model, &imp, args);
         status = CLI_OK;
     }
-    free(order);
 out:
+    importance_release(&imp);
     lathe_frame_free(data);
     lathe_model_free(model);
     lathe_ctx_free(ctx);

@@ -102,27 +102,13 @@ static void print_lineage(json_t *lineage)
 
 /* ---- importance ------------------------------------------------------------ */
 
-typedef struct feature_gain {
-    double gain;
-    size_t feature;
-} feature_gain;
-
-static int by_gain(const void *a, const void *b)
-{
-    const feature_gain *x = a, *y = b;
-    if (x->gain != y->gain)
-        return x->gain > y->gain ? -1 : 1;
-    return x->feature < y->feature ? -1 : x->feature > y->feature;
-}
-
-static json_t *importance_item(const lathe_model *model, const feature_gain *item, double total,
+static json_t *importance_item(const lathe_model *model, size_t feature, double gain, double total,
                                double splits)
 {
     json_t *entry = json_object();
-    json_object_set_new(entry, "feature",
-                        json_string(lathe_model_feature_name(model, item->feature)));
-    json_object_set_new(entry, "gain", json_real(item->gain));
-    json_object_set_new(entry, "share", json_real(total > 0 ? item->gain / total : 0));
+    json_object_set_new(entry, "feature", json_string(lathe_model_feature_name(model, feature)));
+    json_object_set_new(entry, "gain", json_real(gain));
+    json_object_set_new(entry, "share", json_real(total > 0 ? gain / total : 0));
     json_object_set_new(entry, "splits", json_integer((json_int_t)splits));
     return entry;
 }
@@ -132,21 +118,19 @@ static json_t *importance_json(const lathe_model *model)
 {
     size_t n = lathe_model_n_features(model);
     double *gain = calloc(n ? n : 1, sizeof *gain), *splits = calloc(n ? n : 1, sizeof *splits);
-    feature_gain *order = calloc(n ? n : 1, sizeof *order);
+    size_t *order = NULL;
     json_t *list = NULL;
-    if (gain && splits && order &&
+    if (gain && splits &&
         lathe_model_importance(model, LATHE_IMPORTANCE_GAIN, gain, NULL) == LATHE_OK &&
-        lathe_model_importance(model, LATHE_IMPORTANCE_SPLITS, splits, NULL) == LATHE_OK) {
+        lathe_model_importance(model, LATHE_IMPORTANCE_SPLITS, splits, NULL) == LATHE_OK &&
+        (order = cli_rank_by_value(gain, n))) {
         double total = 0;
-        for (size_t f = 0; f < n; f++) {
-            order[f] = (feature_gain){gain[f], f};
+        for (size_t f = 0; f < n; f++)
             total += gain[f];
-        }
-        qsort(order, n, sizeof *order, by_gain);
         list = json_array();
-        for (size_t k = 0; k < n && k < TOP_IMPORTANCE && order[k].gain > 0; k++)
+        for (size_t k = 0; k < n && k < TOP_IMPORTANCE && gain[order[k]] > 0; k++)
             json_array_append_new(
-                list, importance_item(model, &order[k], total, splits[order[k].feature]));
+                list, importance_item(model, order[k], gain[order[k]], total, splits[order[k]]));
     }
     free(gain);
     free(splits);

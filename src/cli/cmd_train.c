@@ -93,24 +93,12 @@ static bool set_folds(void *target, const char *value, char *why, size_t size)
 
 static bool set_seed(void *target, const char *value, char *why, size_t size)
 {
-    size_t seed;
-    if (!cli_parse_count(value, (size_t)-1, &seed)) {
-        snprintf(why, size, "--seed takes a whole number, not '%s'", value);
-        return false;
-    }
-    ((train_args *)target)->seed = seed;
-    return true;
+    return cli_parse_seed(value, &((train_args *)target)->seed, why, size);
 }
 
 static bool set_threads(void *target, const char *value, char *why, size_t size)
 {
-    size_t threads;
-    if (!cli_parse_count(value, 1024, &threads)) {
-        snprintf(why, size, "--threads takes a whole number (0: all cores), not '%s'", value);
-        return false;
-    }
-    ((train_args *)target)->threads = (int)threads;
-    return true;
+    return cli_parse_threads(value, &((train_args *)target)->threads, why, size);
 }
 
 static bool set_json(void *target, const char *value, char *why, size_t size)

@@ -109,6 +109,28 @@ bool cli_parse_fraction(const char *value, double *out)
     return true;
 }
 
+bool cli_parse_seed(const char *value, unsigned long long *out, char *why, size_t size)
+{
+    size_t seed;
+    if (!cli_parse_count(value, (size_t)-1, &seed)) {
+        snprintf(why, size, "--seed takes a whole number, not '%s'", value);
+        return false;
+    }
+    *out = seed;
+    return true;
+}
+
+bool cli_parse_threads(const char *value, int *out, char *why, size_t size)
+{
+    size_t threads;
+    if (!cli_parse_count(value, 1024, &threads)) {
+        snprintf(why, size, "--threads takes a whole number (0: all cores), not '%s'", value);
+        return false;
+    }
+    *out = (int)threads;
+    return true;
+}
+
 /* ---- the shared data-reading options ---------------------------------- */
 
 static bool set_format(void *target, const char *value, char *why, size_t size)

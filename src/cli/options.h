@@ -44,6 +44,9 @@ void cli_print_options(FILE *out, const cli_option_group *groups, size_t n_group
 /* Option helpers for common value types. */
 bool cli_parse_count(const char *value, size_t max, size_t *out);
 bool cli_parse_fraction(const char *value, double *out);
+/* --seed and --threads, shared by the commands that take them; false with *why set. */
+bool cli_parse_seed(const char *value, unsigned long long *out, char *why, size_t size);
+bool cli_parse_threads(const char *value, int *out, char *why, size_t size);
 
 /* The options every command that reads data shares: --format, --delimiter,
  * --no-header, --missing, --kind. */
