@@ -100,6 +100,11 @@ const char *lathe_version(void)
     return LATHE_VERSION_STRING;
 }
 
+bool lathe__ctx_has_default_allocator(const lathe_ctx *ctx)
+{
+    return ctx->allocator.malloc == std_malloc;
+}
+
 void *lathe__alloc(lathe_ctx *ctx, size_t size)
 {
     return ctx->allocator.malloc(ctx->allocator.user, size ? size : 1);

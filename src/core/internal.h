@@ -30,6 +30,8 @@ void *lathe__calloc(lathe_ctx *ctx, size_t count, size_t size);
 /* NULL if count * size overflows or memory runs out; `ptr` is then still valid. */
 void *lathe__realloc_array(lathe_ctx *ctx, void *ptr, size_t count, size_t size);
 void lathe__free(lathe_ctx *ctx, void *ptr);
+/* True unless the context was made with a caller's allocator. */
+bool lathe__ctx_has_default_allocator(const lathe_ctx *ctx);
 /* A NUL-terminated copy of text[0..length). */
 char *lathe__strndup(lathe_ctx *ctx, const char *text, size_t length);
 

@@ -2,8 +2,9 @@
  * column.h: the storage behind a frame's columns (internal).
  *
  * A column owns its values, its missing bitmap and, when categorical, its
- * dictionary. Columns are immutable after they are built and shared between
- * frames by reference count; they always hold every row they were built with,
+ * dictionary, except that the numbers of columns read together may lie in
+ * one block of pages that they share (numeric_pages). Columns are immutable after they are built
+ * and shared between frames by reference count; they always hold every row they were built with,
  * and frames view them through an optional row list.
  *
  * Missing cells: bit (row % 8) of missing[row / 8] is set. `missing` is NULL
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pages.h"
 #include "lathe/frame.h"
 
 typedef struct lathe__column {
@@ -26,14 +28,15 @@ typedef struct lathe__column {
     size_t n_rows;
     uint8_t *missing;
     size_t n_missing;
-    double *numeric;   /* NUMERIC */
-    int32_t *codes;    /* CATEGORICAL */
-    uint8_t *boolean;  /* BOOLEAN: 0 or 1 */
-    int64_t *datetime; /* DATETIME: microseconds since the Unix epoch, UTC */
-    bool date_only;    /* DATETIME: every value was a plain date */
-    uint64_t *offsets; /* TEXT: n_rows + 1 offsets into bytes */
-    char *bytes;       /* TEXT */
-    char **categories; /* CATEGORICAL: names in code order */
+    double *numeric;             /* NUMERIC */
+    lathe__pages *numeric_pages; /* a block numeric lies in, shared with other columns, or NULL */
+    int32_t *codes;              /* CATEGORICAL */
+    uint8_t *boolean;            /* BOOLEAN: 0 or 1 */
+    int64_t *datetime;           /* DATETIME: microseconds since the Unix epoch, UTC */
+    bool date_only;              /* DATETIME: every value was a plain date */
+    uint64_t *offsets;           /* TEXT: n_rows + 1 offsets into bytes */
+    char *bytes;                 /* TEXT */
+    char **categories;           /* CATEGORICAL: names in code order */
     size_t *category_counts;
     size_t n_categories;
 } lathe__column;

@@ -84,7 +84,10 @@ void lathe__column_release(lathe_ctx *ctx, lathe__column *column)
     lathe__free(ctx, column->category_counts);
     lathe__free(ctx, column->name);
     lathe__free(ctx, column->missing);
-    lathe__free(ctx, column->numeric);
+    if (column->numeric_pages)
+        lathe__pages_release(ctx, column->numeric_pages);
+    else
+        lathe__free(ctx, column->numeric);
     lathe__free(ctx, column->codes);
     lathe__free(ctx, column->boolean);
     lathe__free(ctx, column->datetime);
