@@ -68,6 +68,19 @@ static const uint64_t lathe__int_pow10[16] = {
     UINT64_C(1000000000000000),
 };
 
+/* For 1 to 8 bytes shifted to a word's top: the '0's that fill the bytes below them. */
+static const uint64_t lathe__zero_fill[9] = {
+    0,
+    UINT64_C(0x0030303030303030),
+    UINT64_C(0x0000303030303030),
+    UINT64_C(0x0000003030303030),
+    UINT64_C(0x0000000030303030),
+    UINT64_C(0x0000000000303030),
+    UINT64_C(0x0000000000003030),
+    UINT64_C(0x0000000000000030),
+    0,
+};
+
 /*
  * A byte flag (0x80) for each byte of the word that is not '0'-'9'. Only the
  * lowest flag is exact for any byte values: carries and borrows move towards
@@ -105,8 +118,7 @@ static inline uint32_t lathe__eight_digits_value(uint64_t word)
  */
 static inline bool lathe__short_decimal(uint64_t bytes, size_t length, double *value)
 {
-    unsigned shift = 8 * (unsigned)(8 - length);
-    uint64_t word = bytes << shift | (LATHE__EIGHT('0') & ~(UINT64_MAX << shift));
+    uint64_t word = bytes << (8 * (8 - length)) | lathe__zero_fill[length];
     if (lathe__all_digits(word)) { /* an integer, the commonest cell: no point to cut out */
         *value = (double)lathe__eight_digits_value(word);
         return true;
@@ -221,7 +233,8 @@ static inline size_t lathe__scan_number(const char *text, double *out)
  * lathe__scan_number. Reads up to LATHE__SCAN_NUMBER_BYTES bytes from text
  * whatever the length; the caller makes sure they are readable.
  */
-static inline bool lathe__field_number(const char *text, size_t length, double *out)
+static inline __attribute__((always_inline)) bool lathe__field_number(const char *text,
+                                                                      size_t length, double *out)
 {
     if (!LATHE__LITTLE_ENDIAN || !LATHE__EXACT_DOUBLE_OPS || length == 0)
         return false;

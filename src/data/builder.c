@@ -13,6 +13,9 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +24,7 @@
 #include "core/internal.h"
 #include "core/number.h"
 #include "core/number_scan.h"
+#include "core/pages.h"
 #include "core/utf8.h"
 #include "data/builder.h"
 #include "data/column.h"
@@ -57,6 +61,7 @@ typedef struct column_state {
     size_t n_present;
     uint64_t text_bytes;
     double *values;
+    bool values_in_block; /* values lie in the builder's block, else in their own allocation */
     uint8_t *missing;
     size_t n_missing;
     size_t last_row; /* 1 + the row of the last cell given, so a row's cells are counted once */
@@ -97,12 +102,18 @@ struct lathe__builder {
     column_state *columns;
     size_t n_columns;
     size_t columns_capacity;
+    /* numeric_ok of each column, side by side for the number-row fast path. */
+    bool *numeric_ok;
     lathe__interner names;
 
     int pass;
     size_t row;          /* rows ended so far in this pass */
     size_t n_rows;       /* rows of pass 1 */
     size_t row_capacity; /* of each column's pass-1 arrays */
+    /* The pass-1 numbers of the columns there were when rows were last
+     * reserved, row_capacity apart; finished numeric columns keep their
+     * part of it (see core/pages.h). */
+    lathe__pages *block;
     size_t cells_in_row;
     bool has_text; /* pass 2 builds a text column */
     bool replay;   /* pass 2 has columns to build */
@@ -203,10 +214,28 @@ lathe_status lathe__builder_new(lathe_ctx *ctx, const lathe_read_options *option
     return LATHE_OK;
 }
 
-static void column_state_release(lathe_ctx *ctx, column_state *c)
+static void set_numeric_ok(lathe__builder *b, column_state *c, bool ok)
 {
+    c->numeric_ok = ok;
+    b->numeric_ok[c - b->columns] = ok;
+}
+
+/* Lets go of a column's pass-1 numbers. */
+static void release_values(lathe__builder *b, column_state *c)
+{
+    if (c->values_in_block)
+        lathe__pages_discard(b->block, c->values, b->row_capacity * sizeof *c->values);
+    else
+        lathe__free(b->ctx, c->values);
+    c->values = NULL;
+    c->values_in_block = false;
+}
+
+static void column_state_release(lathe__builder *b, column_state *c)
+{
+    lathe_ctx *ctx = b->ctx;
+    release_values(b, c);
     lathe__free(ctx, c->name);
-    lathe__free(ctx, c->values);
     lathe__free(ctx, c->missing);
     lathe__free(ctx, c->booleans);
     lathe__free(ctx, c->datetimes);
@@ -222,8 +251,10 @@ void lathe__builder_free(lathe__builder *b)
     if (!b)
         return;
     for (size_t i = 0; i < b->n_columns; i++)
-        column_state_release(b->ctx, &b->columns[i]);
+        column_state_release(b, &b->columns[i]);
+    lathe__pages_release(b->ctx, b->block);
     lathe__free(b->ctx, b->columns);
+    lathe__free(b->ctx, b->numeric_ok);
     lathe__free(b->ctx, b->stage);
     lathe__interner_release(&b->names);
     lathe__free(b->ctx, b);
@@ -290,15 +321,9 @@ static lathe_status memory_limit_error(lathe__builder *b, lathe_error *err)
                     b->limits.max_memory_bytes, b->n_columns);
 }
 
-/* Resizes one column's pass-1 arrays to `rows` rows. */
+/* Resizes one column's pass-1 arrays other than its numbers to `rows` rows. */
 static bool resize_column(lathe__builder *b, column_state *c, size_t rows)
 {
-    if (c->values || c->numeric_ok) {
-        double *values = lathe__realloc_array(b->ctx, c->values, rows, sizeof *values);
-        if (!values)
-            return false;
-        c->values = values;
-    }
     if (c->codes) { /* an early category's */
         int32_t *codes = lathe__realloc_array(b->ctx, c->codes, rows, sizeof *codes);
         if (!codes)
@@ -319,6 +344,32 @@ static bool resize_column(lathe__builder *b, column_state *c, size_t rows)
     return true;
 }
 
+/* Moves the numbers of every column that may still be numeric into a new
+ * block of `rows` rows per column. */
+static bool move_to_block(lathe__builder *b, size_t rows)
+{
+    lathe__pages *block = lathe__pages_new(b->ctx, b->n_columns * rows * sizeof(double));
+    if (!block)
+        return false;
+    double *slot = (double *)(void *)block->base;
+    for (size_t i = 0; i < b->n_columns; i++, slot += rows) {
+        column_state *c = &b->columns[i];
+        if (c->values)
+            memcpy(slot, c->values, b->row * sizeof *slot);
+        else if (!c->numeric_ok) {
+            lathe__pages_discard(block, slot, rows * sizeof *slot);
+            continue;
+        }
+        if (!c->values_in_block) /* the old block goes as a whole */
+            lathe__free(b->ctx, c->values);
+        c->values = slot;
+        c->values_in_block = true;
+    }
+    lathe__pages_release(b->ctx, b->block);
+    b->block = block;
+    return true;
+}
+
 static lathe_status set_row_capacity(lathe__builder *b, size_t rows, lathe_error *err)
 {
     if (!storage_fits(b, rows, b->n_columns))
@@ -327,6 +378,8 @@ static lathe_status set_row_capacity(lathe__builder *b, size_t rows, lathe_error
         if (!resize_column(b, &b->columns[i], rows))
             return lathe__error_nomem(err);
     }
+    if (b->n_columns && !move_to_block(b, rows))
+        return lathe__error_nomem(err);
     b->row_capacity = rows;
     return LATHE_OK;
 }
@@ -383,12 +436,12 @@ static lathe_status init_column(lathe__builder *b, column_state *c, const char *
     if (!c->name)
         return lathe__error_nomem(err);
     c->name_length = length;
-    c->numeric_ok = c->boolean_ok = c->datetime_ok = c->date_only = true;
+    c->boolean_ok = c->datetime_ok = c->date_only = true;
     const lathe_column_decl *decl = find_decl(b, c->name);
+    set_numeric_ok(b, c, !decl || !decl->has_kind || decl->kind == LATHE_KIND_NUMERIC);
     if (decl && decl->has_kind) {
         c->user_kind = true;
         c->kind = decl->kind;
-        c->numeric_ok = decl->kind == LATHE_KIND_NUMERIC;
     }
     if (decl && decl->has_role) {
         c->has_role = true;
@@ -416,7 +469,11 @@ static lathe_status new_column(lathe__builder *b, const char *name, size_t lengt
         return error_at(b, err, LATHE_PARSE, "column name is not valid UTF-8 (byte %zu)", bad + 1);
     if (!storage_fits(b, b->row_capacity, b->n_columns + 1))
         return memory_limit_error(b, err);
-    void *columns = b->columns;
+    void *columns = b->columns, *numeric_ok = b->numeric_ok;
+    size_t capacity = b->columns_capacity;
+    if (!lathe__grow(b->ctx, &numeric_ok, &capacity, b->n_columns + 1, sizeof(bool)))
+        return lathe__error_nomem(err);
+    b->numeric_ok = numeric_ok;
     if (!lathe__grow(b->ctx, &columns, &b->columns_capacity, b->n_columns + 1,
                      sizeof(column_state)))
         return lathe__error_nomem(err);
@@ -428,7 +485,7 @@ static lathe_status new_column(lathe__builder *b, const char *name, size_t lengt
     column_state *c = &b->columns[b->n_columns];
     lathe_status status = init_column(b, c, name, length, err);
     if (status != LATHE_OK) {
-        column_state_release(b->ctx, c);
+        column_state_release(b, c);
         return status;
     }
     *index = b->n_columns++;
@@ -468,11 +525,9 @@ lathe_status lathe__builder_declare(lathe__builder *b, size_t column, lathe_kind
         return LATHE_OK;
     c->format_kind = true;
     c->kind = kind;
-    if (kind != LATHE_KIND_NUMERIC && c->values) {
-        lathe__free(b->ctx, c->values);
-        c->values = NULL;
-    }
-    c->numeric_ok = kind == LATHE_KIND_NUMERIC;
+    if (kind != LATHE_KIND_NUMERIC)
+        release_values(b, c);
+    set_numeric_ok(b, c, kind == LATHE_KIND_NUMERIC);
     return LATHE_OK;
 }
 
@@ -542,9 +597,8 @@ static lathe_status mark_missing(lathe__builder *b, column_state *c, lathe_error
 
 static void drop_numbers(lathe__builder *b, column_state *c)
 {
-    lathe__free(b->ctx, c->values);
-    c->values = NULL;
-    c->numeric_ok = false;
+    release_values(b, c);
+    set_numeric_ok(b, c, false);
     /* Earlier present values were numbers, which are neither booleans nor datetimes. */
     if (b->row > c->n_missing)
         c->boolean_ok = c->datetime_ok = false;
@@ -795,19 +849,51 @@ size_t lathe__builder_current_column(const lathe__builder *b)
     return b->current_column;
 }
 
-/* Writes the staged rows to their columns (a column that dropped its
- * numbers has no place for them). */
-static void flush_stage(lathe__builder *b)
+/* Writes staged rows [0, n_rows) of column i to `values` (a column that
+ * dropped its numbers has no place for them). */
+static inline void flush_column(const lathe__builder *b, size_t i, double *values, size_t n_rows)
 {
     const size_t n = b->stage_columns;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t r = 0; r < n_rows; r++)
+        values[r] = b->stage[r * n + i];
+}
+
+/*
+ * Writes the staged rows to their columns. A full stage is transposed two
+ * columns at a time with SSE2 (always there on x86-64): a 16-byte load
+ * holds two columns of a row, and two of them unpack into two rows of each
+ * column, a quarter of the instructions of moving one double at a time.
+ */
+static void flush_stage(lathe__builder *b)
+{
+    const size_t n = b->stage_columns, first = b->stage_first;
+    size_t i = 0;
+#ifdef __SSE2__
+    if (b->stage_rows == STAGE_ROWS) {
+        for (; i + 1 < n; i += 2) {
+            double *left = b->columns[i].values, *right = b->columns[i + 1].values;
+            if (!left || !right) {
+                if (left)
+                    flush_column(b, i, left + first, STAGE_ROWS);
+                if (right)
+                    flush_column(b, i + 1, right + first, STAGE_ROWS);
+                continue;
+            }
+            left += first;
+            right += first;
+            const double *at = b->stage + i;
+            for (size_t r = 0; r < STAGE_ROWS; r += 2, at += 2 * n) {
+                __m128d upper = _mm_loadu_pd(at), lower = _mm_loadu_pd(at + n);
+                _mm_storeu_pd(left + r, _mm_unpacklo_pd(upper, lower));
+                _mm_storeu_pd(right + r, _mm_unpackhi_pd(upper, lower));
+            }
+        }
+    }
+#endif
+    for (; i < n; i++) {
         double *values = b->columns[i].values;
-        if (!values)
-            continue;
-        values += b->stage_first;
-        for (size_t r = 0; r < b->stage_rows; r++)
-            values[r] = b->stage[r * n + i];
-        __builtin_prefetch(values + b->stage_rows + STAGE_ROWS - 1, 1);
+        if (values)
+            flush_column(b, i, values + first, b->stage_rows);
     }
     b->stage_first += b->stage_rows;
     b->stage_rows = 0;
@@ -816,6 +902,11 @@ static void flush_stage(lathe__builder *b)
 /* The stage's row for the row being added; staged rows that are not just before it go first. */
 static lathe_status stage_row(lathe__builder *b, double **out, lathe_error *err)
 {
+    if (b->stage_rows && b->stage_columns == b->n_columns &&
+        b->stage_first + b->stage_rows == b->row + 1) { /* staged already */
+        *out = b->stage + (b->stage_rows - 1) * b->stage_columns;
+        return LATHE_OK;
+    }
     if (b->stage_rows == STAGE_ROWS || b->stage_columns != b->n_columns ||
         b->stage_first + b->stage_rows != b->row)
         flush_stage(b);
@@ -833,50 +924,76 @@ static lathe_status stage_row(lathe__builder *b, double **out, lathe_error *err)
     return LATHE_OK;
 }
 
+/* Room for the row being added, and its place in the stage. */
+static lathe_status begin_text_row(lathe__builder *b, double **staged, lathe_error *err)
+{
+    if (b->row >= b->row_capacity) {
+        size_t rows = b->row_capacity < 1024 ? 1024 : b->row_capacity + b->row_capacity / 2;
+        lathe_status status = set_row_capacity(b, rows, err);
+        if (status != LATHE_OK)
+            return status;
+    }
+    return stage_row(b, staged, err);
+}
+
+/* A scanned number is short and starts with a digit, sign or point: when no
+ * missing token starts so, and cells that short are allowed, such a cell
+ * passes the tests of first_pass_cell without looking at its text. */
+static bool takes_scanned(const lathe__builder *b)
+{
+    return b->scanned_numbers_count && b->limits.max_cell_bytes >= LATHE__SCAN_NUMBER_BYTES;
+}
+
+/* Pass 1 of cell i of a text row, whose number goes to staged[i]. */
+static lathe_status first_pass_cell(lathe__builder *b, size_t i, const lathe__cell *cell,
+                                    double *staged, lathe_error *err)
+{
+    column_state *c = &b->columns[i];
+    const char *text = cell->text;
+    size_t length = cell->length;
+    /* The same tests either way; a number the reader scanned is just not parsed twice. */
+    if (c->numeric_ok && length && length <= b->limits.max_cell_bytes &&
+        b->number_first_byte[(unsigned char)text[0]]) {
+        if (cell->number) {
+            staged[i] = cell->value;
+            return LATHE_OK;
+        }
+        if (lathe__parse_double(text, length, &staged[i]) == LATHE__NUMBER_OK)
+            return LATHE_OK;
+    }
+    b->current_column = i;
+    /* A category of a column known to be categorical, what string_cell
+     * would come to with nothing else to note: straight to the dictionary. */
+    if (c->early && !c->boolean_ok && !c->datetime_ok && !c->closed && length &&
+        length <= b->limits.max_cell_bytes && !b->missing_first_byte[(unsigned char)text[0]]) {
+        c->text_bytes += length;
+        return put_category(b, c, text, length, err);
+    }
+    lathe_status status = string_cell(b, i, text, length, true, err);
+    /* The general path stored into the column (a number, or NaN for a
+     * missing cell); the stage, written later, must say the same. */
+    if (status == LATHE_OK && c->values)
+        staged[i] = c->values[b->row];
+    return status;
+}
+
 /* Pass 1 of a row: numbers are parsed inline; anything else takes the general path. */
 static lathe_status first_pass_row(lathe__builder *b, const lathe__cell *cells, size_t n,
                                    lathe_error *err)
 {
-    lathe_status status;
-    if (b->row >= b->row_capacity) {
-        size_t rows = b->row_capacity < 1024 ? 1024 : b->row_capacity + b->row_capacity / 2;
-        if ((status = set_row_capacity(b, rows, err)) != LATHE_OK)
-            return status;
-    }
     double *staged = NULL;
-    if ((status = stage_row(b, &staged, err)) != LATHE_OK)
+    lathe_status status = begin_text_row(b, &staged, err);
+    if (status != LATHE_OK)
         return status;
-    const size_t row = b->row, max_cell = b->limits.max_cell_bytes;
-    /* A scanned number is short and starts with a digit, sign or point: when
-     * no missing token starts so, and cells that short are allowed, such a
-     * cell passes the tests below without looking at its text. */
-    const bool take_scanned = b->scanned_numbers_count && max_cell >= LATHE__SCAN_NUMBER_BYTES;
-    column_state *columns = b->columns;
+    const bool take_scanned = takes_scanned(b);
+    const bool *numeric_ok = b->numeric_ok;
     for (size_t i = 0; i < n; i++) {
-        column_state *c = &columns[i];
-        if (cells[i].number && take_scanned && c->numeric_ok) {
+        if (cells[i].number && take_scanned && numeric_ok[i]) {
             staged[i] = cells[i].value;
             continue;
         }
-        const char *text = cells[i].text;
-        size_t length = cells[i].length;
-        /* The same tests either way; a number the reader scanned is just not parsed twice. */
-        if (c->numeric_ok && length && length <= max_cell &&
-            b->number_first_byte[(unsigned char)text[0]]) {
-            if (cells[i].number) {
-                staged[i] = cells[i].value;
-                continue;
-            }
-            if (lathe__parse_double(text, length, &staged[i]) == LATHE__NUMBER_OK)
-                continue;
-        }
-        b->current_column = i;
-        if ((status = string_cell(b, i, text, length, true, err)) != LATHE_OK)
+        if ((status = first_pass_cell(b, i, &cells[i], staged, err)) != LATHE_OK)
             return status;
-        /* The general path stored into the column (a number, or NaN for a
-         * missing cell); the stage, written later, must say the same. */
-        if (c->values)
-            staged[i] = c->values[row];
     }
     return LATHE_OK;
 }
@@ -896,6 +1013,38 @@ static lathe_status second_pass_row(lathe__builder *b, const lathe__cell *cells,
     return LATHE_OK;
 }
 
+/* Ends a text row whose cells all went through; errors of the whole row point at its start. */
+static lathe_status end_text_row(lathe__builder *b, size_t n_cells, lathe_error *err)
+{
+    b->current_column = 0;
+    b->cells_in_row = n_cells;
+    return lathe__builder_end_row(b, err);
+}
+
+lathe_status lathe__builder_number_row(lathe__builder *b, lathe__number_row *row, lathe_error *err)
+{
+    row->values = NULL;
+    row->numeric = b->numeric_ok;
+    if (b->pass != 1 || !takes_scanned(b))
+        return LATHE_OK;
+    return begin_text_row(b, &row->values, err);
+}
+
+lathe_status lathe__builder_end_number_row(lathe__builder *b, const lathe__number_row *row,
+                                           const lathe__cell *others, const size_t *columns,
+                                           size_t n_others, size_t n_cells, lathe_error *err)
+{
+    if (n_cells != b->n_columns)
+        return error_at(b, err, LATHE_PARSE, "expected %zu fields, found %zu", b->n_columns,
+                        n_cells);
+    for (size_t k = 0; k < n_others; k++) {
+        lathe_status status = first_pass_cell(b, columns[k], &others[k], row->values, err);
+        if (status != LATHE_OK)
+            return status;
+    }
+    return end_text_row(b, n_cells, err);
+}
+
 lathe_status lathe__builder_text_row(lathe__builder *b, const lathe__cell *cells, size_t n_cells,
                                      lathe_error *err)
 {
@@ -907,9 +1056,7 @@ lathe_status lathe__builder_text_row(lathe__builder *b, const lathe__cell *cells
                                        : second_pass_row(b, cells, n_cells, err);
     if (status != LATHE_OK)
         return status;
-    b->current_column = 0; /* errors of the whole row point at its start */
-    b->cells_in_row = n_cells;
-    return lathe__builder_end_row(b, err);
+    return end_text_row(b, n_cells, err);
 }
 
 lathe_status lathe__builder_text(lathe__builder *b, size_t column, const char *text, size_t length,
@@ -1159,9 +1306,19 @@ static lathe_status make_column(lathe__builder *b, column_state *c, lathe__colum
     }
     switch (c->kind) {
     case LATHE_KIND_NUMERIC:
-        col->numeric = c->values ? fit(b, c->values, rows, sizeof(double))
-                                 : lathe__calloc(b->ctx, 1, sizeof(double));
+        if (c->values_in_block) {
+            /* The rows reserved but not read are given back. */
+            lathe__pages_discard(b->block, c->values + rows,
+                                 (b->row_capacity - rows) * sizeof(double));
+            lathe__pages_retain(b->block);
+            col->numeric_pages = b->block;
+            col->numeric = c->values;
+        } else {
+            col->numeric = c->values ? fit(b, c->values, rows, sizeof(double))
+                                     : lathe__calloc(b->ctx, 1, sizeof(double));
+        }
         c->values = NULL;
+        c->values_in_block = false;
         break;
     case LATHE_KIND_BOOLEAN:
         col->boolean = c->booleans;

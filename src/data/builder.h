@@ -103,6 +103,28 @@ lathe_status lathe__builder_text_row(lathe__builder *builder, const lathe__cell 
                                      size_t n_cells, lathe_error *err);
 size_t lathe__builder_current_column(const lathe__builder *builder);
 
+/*
+ * The fastest path, for pass 1 of rows that are mostly numbers: the reader
+ * writes each cell that it scanned as a number (lathe__field_number) and
+ * whose column has numeric[column] straight to values[column], and hands
+ * every other cell, with its column, to lathe__builder_end_number_row,
+ * which takes them as lathe__builder_text_row would and ends the row. No
+ * cell goes through both. `values` is NULL when this path is off (pass 2,
+ * or missing tokens that look like numbers); use lathe__builder_text_row
+ * then. Asking again for the same row gives the same place, so a record
+ * may be split twice.
+ */
+typedef struct lathe__number_row {
+    double *values;
+    const bool *numeric;
+} lathe__number_row;
+
+lathe_status lathe__builder_number_row(lathe__builder *builder, lathe__number_row *row,
+                                       lathe_error *err);
+lathe_status lathe__builder_end_number_row(lathe__builder *builder, const lathe__number_row *row,
+                                           const lathe__cell *others, const size_t *columns,
+                                           size_t n_others, size_t n_cells, lathe_error *err);
+
 /* Ends a row; cells not given in it become missing (or 0 if sparse). */
 lathe_status lathe__builder_end_row(lathe__builder *builder, lathe_error *err);
 size_t lathe__builder_n_rows(const lathe__builder *builder);

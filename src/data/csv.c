@@ -93,12 +93,18 @@ typedef struct csv_reader {
     size_t scratch_length;
     size_t scratch_capacity;
     size_t n_fields;
-    /* The current record: its cells, and where each starts, for messages. */
+    /* The current record: its cells, and where each starts, for messages.
+     * In a number row they hold only the fields not written to its values,
+     * each from the column in other_columns (see cell_slot). */
     lathe__cell *cells;
     size_t *scratch_at; /* the offset in scratch of a cell whose text is NULL */
     const char **cell_starts;
+    size_t *other_columns;
+    size_t n_others;
     size_t cells_capacity;
-    const char *record; /* where the current record starts */
+    lathe__number_row number_row; /* values is NULL but while a number row is split */
+    bool others_only;             /* the builder is taking a number row's other cells */
+    const char *record;           /* where the current record starts */
     size_t record_line;
     const char *record_line_start;
     bool in_record;
@@ -111,7 +117,16 @@ static void csv_where(void *user, char *buf, size_t size)
     const char *start = r->cell_start, *line_start = r->cell_line_start;
     if (r->in_record) {
         /* Lines are counted only now, when a message needs them. */
-        start = r->cell_starts[lathe__builder_current_column(r->builder)];
+        size_t column = lathe__builder_current_column(r->builder);
+        if (r->others_only) {
+            start = r->record; /* a whole-row message, unless the cell is one of the others */
+            for (size_t k = 0; k < r->n_others; k++) {
+                if (r->other_columns[k] == column)
+                    start = r->cell_starts[k];
+            }
+        } else {
+            start = r->cell_starts[column];
+        }
         line = r->record_line;
         line_start = r->record_line_start;
         for (const char *q = r->record; q < start; q++) {
@@ -376,6 +391,13 @@ static inline uint64_t separator_bits(const char *block, char delimiter)
     return bits;
 }
 
+/* separator_bits out of line: it is needed once per 64 bytes, and inlined
+ * its vector constants would crowd the field loops' registers. */
+static __attribute__((noinline)) uint64_t separator_bits_call(const char *block, char delimiter)
+{
+    return separator_bits(block, delimiter);
+}
+
 /*
  * The first delimiter or line end at or after p, or end. Where each field
  * ends comes from a bitmap of 64 bytes at a time, not from scanning the
@@ -397,7 +419,7 @@ static inline const char *next_separator(separator_map *map, const char *p, cons
         if (end - p < 64)
             return find_any(p, end, delimiter, '\n', '\r');
         map->at = p;
-        map->bits = separator_bits(p, delimiter);
+        map->bits = separator_bits_call(p, delimiter);
     }
 }
 
@@ -456,6 +478,131 @@ static inline size_t plain_fields(csv_reader *r, size_t column, size_t keep, enu
     return column;
 }
 
+/* Where the field of `column` goes in cells, scratch_at and cell_starts: its
+ * own place, or in a number row the next of the others. */
+static inline size_t cell_slot(csv_reader *r, size_t column)
+{
+    if (!r->number_row.values)
+        return column;
+    r->other_columns[r->n_others] = column;
+    return r->n_others++;
+}
+
+/* A field of a number row that is not a number for its column: a cell for the builder. */
+static __attribute__((noinline)) void number_row_field(csv_reader *r, size_t column,
+                                                       const char *start, const char *stop)
+{
+    size_t slot = cell_slot(r, column);
+    plain_field(r, start, stop, true, &r->cells[slot]);
+    r->cell_starts[slot] = start;
+}
+
+/*
+ * A quoted field of a number row, if it is a simple one: no doubled quote,
+ * no line end inside, and a delimiter or line end right after the closing
+ * quote. Its text goes to the builder as one of the others; returns where
+ * it ends, or NULL to leave it to next_field.
+ */
+static __attribute__((noinline)) const char *simple_quoted_field(csv_reader *r, size_t column,
+                                                                 const char *open)
+{
+    const char *q = open + 1;
+#ifdef __SSE2__
+    /* Most quoted fields end within 16 bytes: one compare, with constant
+     * patterns rather than find_any's broadcasts. */
+    if (r->end - q >= 16) {
+        __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\n'))),
+                                    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\r')));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hits);
+        q = mask ? q + __builtin_ctz(mask) : find_any(q + 16, r->end, '"', '\n', '\r');
+    } else {
+        q = find_any(q, r->end, '"', '\n', '\r');
+    }
+#else
+    q = find_any(q, r->end, '"', '\n', '\r');
+#endif
+    if (q + 1 >= r->end || *q != '"')
+        return NULL;
+    char after = q[1];
+    if (after != r->delimiter && after != '\n' && after != '\r')
+        return NULL;
+    size_t slot = cell_slot(r, column);
+    r->cells[slot] = (lathe__cell){.text = open + 1, .length = (size_t)(q - open - 1)};
+    r->cell_starts[slot] = open;
+    return q + 1;
+}
+
+/*
+ * plain_fields for a number row: a field that scans as a number, in a
+ * column that takes numbers, goes straight to the row's values; any other
+ * is kept as a cell for the builder. The loop is laid out for the
+ * commonest field, 1 to 8 digits with at most one point and a minus sign
+ * or none, whose end is in the separator map: that
+ * path runs straight through, with its state in registers (the map as two
+ * scalars) and everything else out of its way.
+ */
+static __attribute__((noinline)) size_t number_fields(csv_reader *r, size_t column, size_t keep,
+                                                      enum field_end *end)
+{
+    const char *p = r->p, *const window_end = r->end;
+    if (window_end - p < NUMBER_MARGIN)
+        return column;
+    const char *const last_start = window_end - NUMBER_MARGIN;
+    const char *map_at = r->separators.at;
+    uint64_t map_bits = r->separators.bits;
+    const char delimiter = r->delimiter;
+    const bool *restrict numeric = r->number_row.numeric;
+    double *restrict values = r->number_row.values;
+    while (column < keep && p <= last_start) {
+        const char *stop;
+        /* Blanks and quotes are all at most '"'; so are few other bytes that start a field. */
+        if (__builtin_expect((unsigned char)*p <= '"', 0) && r->blank_or_quote[(unsigned char)*p]) {
+            if (*p != '"' || !(stop = simple_quoted_field(r, column, p)))
+                break;
+            goto next;
+        }
+        uintptr_t offset = (uintptr_t)p - (uintptr_t)map_at;
+        uint64_t bits = offset < 64 ? map_bits >> offset : 0;
+        if (__builtin_expect(bits != 0, 1)) {
+            stop = p + __builtin_ctzll(bits);
+        } else {
+            separator_map map = {map_at, map_bits};
+            stop = next_separator(&map, p, window_end, delimiter);
+            map_at = map.at;
+            map_bits = map.bits;
+        }
+        size_t length = (size_t)(stop - p);
+        /* A minus sign is taken without a branch: in real columns it comes and goes at random. */
+        size_t minus = *p == '-', body = length - minus;
+        uint64_t word;
+        memcpy(&word, p + minus, sizeof word);
+        double value;
+        if (__builtin_expect(body - 1 < 8 && numeric[column], 1) &&
+            __builtin_expect(lathe__short_decimal(word, body, &value), 1))
+            values[column] = lathe__with_sign(value, (uint64_t)minus << 63);
+        else if (numeric[column] && lathe__field_number(p, length, &value))
+            values[column] = value;
+        else
+            number_row_field(r, column, p, stop);
+    next:
+        column++;
+        p = stop;
+        if (__builtin_expect(p < window_end && *p == delimiter, 1)) {
+            p++;
+            continue;
+        }
+        r->p = p;
+        r->separators = (separator_map){map_at, map_bits};
+        *end = finish_field(r);
+        return column;
+    }
+    r->p = p;
+    r->separators = (separator_map){map_at, map_bits};
+    return column;
+}
+
 /*
  * The next field: cell->text points into the window, or is NULL with the
  * field unescaped at offset *at of the scratch buffer.
@@ -510,6 +657,7 @@ static lathe_status reserve_cells(csv_reader *r, size_t n, lathe_error *err)
         return LATHE_OK;
     size_t capacity = r->cells_capacity;
     void *cells = r->cells, *scratch_at = r->scratch_at, *cell_starts = r->cell_starts;
+    void *other_columns = r->other_columns;
     if (!lathe__grow(r->ctx, &cells, &capacity, n, sizeof *r->cells))
         return lathe__error_nomem(err);
     r->cells = cells;
@@ -521,6 +669,10 @@ static lathe_status reserve_cells(csv_reader *r, size_t n, lathe_error *err)
     if (!lathe__grow(r->ctx, &cell_starts, &capacity, n, sizeof *r->cell_starts))
         return lathe__error_nomem(err);
     r->cell_starts = cell_starts;
+    capacity = r->cells_capacity;
+    if (!lathe__grow(r->ctx, &other_columns, &capacity, n, sizeof *r->other_columns))
+        return lathe__error_nomem(err);
+    r->other_columns = other_columns;
     r->cells_capacity = capacity;
     return LATHE_OK;
 }
@@ -536,15 +688,17 @@ static lathe_status split_record(csv_reader *r, size_t keep, size_t *n_found, la
     r->record_line = r->line;
     r->record_line_start = r->line_start;
     r->scratch_length = 0;
+    r->n_others = 0;
     enum field_end end = FIELD_MORE;
     size_t column = 0;
     lathe__cell extra;
     while (end == FIELD_MORE) {
-        column = plain_fields(r, column, keep, &end);
+        column = r->number_row.values ? number_fields(r, column, keep, &end)
+                                      : plain_fields(r, column, keep, &end);
         if (end != FIELD_MORE)
             break;
-        size_t at = 0;
-        lathe__cell *cell = column < keep ? &r->cells[column] : &extra;
+        size_t at = 0, slot = column < keep ? cell_slot(r, column) : 0;
+        lathe__cell *cell = column < keep ? &r->cells[slot] : &extra;
         lathe_status status = next_field(r, cell, &at, &end, err);
         if (status != LATHE_OK) {
             if (column <= keep)
@@ -552,14 +706,15 @@ static lathe_status split_record(csv_reader *r, size_t keep, size_t *n_found, la
             break; /* past a field too many, that is the error to report */
         }
         if (column < keep) {
-            r->cell_starts[column] = r->cell_start;
+            r->cell_starts[slot] = r->cell_start;
             if (!cell->text)
-                r->scratch_at[column] = at;
+                r->scratch_at[slot] = at;
         }
         column++;
     }
     if (r->scratch_length) {
-        for (size_t i = 0; i < column && i < keep; i++) {
+        size_t n_cells = r->number_row.values ? r->n_others : column < keep ? column : keep;
+        for (size_t i = 0; i < n_cells; i++) {
             if (!r->cells[i].text)
                 r->cells[i].text = r->scratch + r->scratch_at[i];
         }
@@ -737,7 +892,21 @@ static lathe_status fields_error(const csv_reader *r, lathe_error *err, size_t f
 static lathe_status read_record(csv_reader *r, lathe_error *err)
 {
     size_t n;
-    lathe_status status = next_record(r, r->n_fields, &n, err);
+    lathe_status status = LATHE_OK;
+    if (r->scan_numbers && !r->input->text_rows_only) {
+        /* A message now (no room for the row) is about the record ahead. */
+        r->record = r->p;
+        r->record_line = r->line;
+        r->record_line_start = r->line_start;
+        r->n_others = 0;
+        r->in_record = r->others_only = true;
+        status = lathe__builder_number_row(r->builder, &r->number_row, err);
+        r->in_record = r->others_only = false;
+    }
+    if (status == LATHE_OK)
+        status = next_record(r, r->n_fields, &n, err);
+    lathe__number_row row = r->number_row;
+    r->number_row.values = NULL; /* only this record is a number row */
     if (status != LATHE_OK)
         return status;
     if (n != r->n_fields)
@@ -745,8 +914,13 @@ static lathe_status read_record(csv_reader *r, lathe_error *err)
     if ((size_t)(r->p - r->record) > r->options->limits.max_line_bytes)
         return record_too_long(r, err, r->record_line, r->record_line_start, r->record);
     r->in_record = true;
-    status = lathe__builder_text_row(r->builder, r->cells, n, err);
-    r->in_record = false;
+    r->others_only = row.values != NULL;
+    if (row.values)
+        status = lathe__builder_end_number_row(r->builder, &row, r->cells, r->other_columns,
+                                               r->n_others, n, err);
+    else
+        status = lathe__builder_text_row(r->builder, r->cells, n, err);
+    r->in_record = r->others_only = false;
     if (status != LATHE_OK)
         return status;
     r->cell_line = r->record_line;
@@ -893,6 +1067,7 @@ out:
     lathe__free(ctx, r.cells);
     lathe__free(ctx, r.scratch_at);
     lathe__free(ctx, r.cell_starts);
+    lathe__free(ctx, r.other_columns);
     lathe__free(ctx, r.scratch);
     lathe__free(ctx, r.buffer);
     return status;

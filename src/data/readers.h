@@ -22,6 +22,7 @@ typedef struct lathe__input {
     bool streamed; /* CSV/TSV only: read from fd, a regular file, once per pass */
     int fd;
     size_t window; /* streamed: bytes read at a time, 0 for the default (tests use tiny ones) */
+    bool text_rows_only; /* CSV: never split number rows, so tests can check them against it */
 } lathe__input;
 
 typedef lathe_status (*lathe__reader_fn)(lathe_ctx *ctx, const lathe__input *input,
