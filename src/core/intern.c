@@ -26,7 +26,9 @@ static inline uint64_t read64(const unsigned char *p)
     return v;
 }
 
-uint64_t lathe__hash_bytes(const void *data, size_t length, uint64_t seed)
+/* Inlined into the interner's lookups, which run once per categorical cell. */
+static inline __attribute__((always_inline)) uint64_t hash_bytes(const void *data, size_t length,
+                                                                 uint64_t seed)
 {
     const unsigned char *p = data;
     const uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL;
@@ -34,10 +36,24 @@ uint64_t lathe__hash_bytes(const void *data, size_t length, uint64_t seed)
     size_t i = 0;
     for (; i + 8 <= length; i += 8)
         h = mix(h ^ read64(p + i), k1) + k0;
+    /* The last 1 to 7 bytes without a loop (as wyhash reads them): two
+     * overlapping 4-byte reads, or the first, middle and last byte. */
     uint64_t tail = 0;
-    for (size_t j = 0; i + j < length; j++)
-        tail |= (uint64_t)p[i + j] << (8 * j);
+    size_t rest = length - i;
+    if (rest >= 4) {
+        uint32_t low, high;
+        memcpy(&low, p + i, 4);
+        memcpy(&high, p + length - 4, 4);
+        tail = (uint64_t)low | (uint64_t)high << 32;
+    } else if (rest) {
+        tail = (uint64_t)p[i] << 16 | (uint64_t)p[i + rest / 2] << 8 | p[length - 1];
+    }
     return mix(h ^ tail ^ k1, k0 ^ length);
+}
+
+uint64_t lathe__hash_bytes(const void *data, size_t length, uint64_t seed)
+{
+    return hash_bytes(data, length, seed);
 }
 
 void lathe__interner_init(lathe__interner *interner, lathe_ctx *ctx)
@@ -58,7 +74,38 @@ void lathe__interner_release(lathe__interner *interner)
     lathe__interner_init(interner, ctx);
 }
 
-static size_t probe(const lathe__interner *interner, const char *key, size_t length, uint64_t hash)
+/*
+ * True if two keys of the same length are equal. Category values are
+ * short, and for them a library memcmp call costs more than the compare:
+ * up to 16 bytes take two overlapping reads from each side (or, under 4
+ * bytes, the first, middle and last bytes, which are all of them).
+ */
+static inline bool same_key(const char *a, const char *b, size_t length)
+{
+    if (length > 16)
+        return memcmp(a, b, length) == 0;
+    if (length >= 8) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&a1, a + length - 8, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&b1, b + length - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (length >= 4) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4);
+        memcpy(&a1, a + length - 4, 4);
+        memcpy(&b0, b, 4);
+        memcpy(&b1, b + length - 4, 4);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    return length == 0 ||
+           (a[0] == b[0] && a[length / 2] == b[length / 2] && a[length - 1] == b[length - 1]);
+}
+
+static inline __attribute__((always_inline)) size_t
+probe(const lathe__interner *interner, const char *key, size_t length, uint64_t hash)
 {
     size_t mask = interner->n_slots - 1;
     for (size_t s = hash & mask;; s = (s + 1) & mask) {
@@ -66,7 +113,7 @@ static size_t probe(const lathe__interner *interner, const char *key, size_t len
         if (id < 0)
             return s;
         if (interner->hashes[id] == hash && interner->lengths[id] == length &&
-            memcmp(interner->keys[id], key, length) == 0)
+            same_key(interner->keys[id], key, length))
             return s;
     }
 }
@@ -94,7 +141,7 @@ int32_t lathe__interner_find(const lathe__interner *interner, const char *key, s
 {
     if (!interner->n_slots)
         return -1;
-    uint64_t hash = lathe__hash_bytes(key, length, 0);
+    uint64_t hash = hash_bytes(key, length, 0);
     return interner->slots[probe(interner, key, length, hash)];
 }
 
@@ -122,7 +169,7 @@ lathe_status lathe__interner_put(lathe__interner *interner, const char *key, siz
 {
     if ((interner->n_keys + 1) * 2 > interner->n_slots && !rehash(interner))
         return LATHE_NOMEM;
-    uint64_t hash = lathe__hash_bytes(key, length, 0);
+    uint64_t hash = hash_bytes(key, length, 0);
     size_t s = probe(interner, key, length, hash);
     if (interner->slots[s] >= 0) {
         *id = interner->slots[s];
