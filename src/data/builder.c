@@ -42,6 +42,21 @@
  * pages, and the TLB misses cost more than parsing the cells. */
 #define STAGE_ROWS 8
 
+/* Slots of an early categorical column's memo (see category_memo). */
+#define MEMO_SLOTS 64
+
+/*
+ * The code of a value of 1 to 8 bytes, kept by the value's bytes: most
+ * categorical cells are that short, and finding them here costs a
+ * multiply and a compare instead of a call into the dictionary. A slot
+ * with length 0 is empty.
+ */
+typedef struct category_memo {
+    uint64_t word; /* the value's bytes, as value_word packs them */
+    uint32_t length;
+    int32_t id;
+} category_memo;
+
 static const char *const default_missing_tokens[] = {"", "NA", "N/A", "NaN", "null", "?"};
 
 typedef struct column_state {
@@ -67,6 +82,7 @@ typedef struct column_state {
     size_t last_row; /* 1 + the row of the last cell given, so a row's cells are counted once */
 
     bool early; /* certainly categorical from its first present value on: built in pass 1 */
+    category_memo *memo; /* early: codes of short values met so far */
 
     /* pass 2 */
     bool building;
@@ -242,6 +258,7 @@ static void column_state_release(lathe__builder *b, column_state *c)
     lathe__free(ctx, c->codes);
     lathe__interner_release(&c->dictionary);
     lathe__free(ctx, c->counts);
+    lathe__free(ctx, c->memo);
     lathe__free(ctx, c->offsets);
     lathe__free(ctx, c->bytes);
 }
@@ -372,6 +389,9 @@ static bool move_to_block(lathe__builder *b, size_t rows)
 
 static lathe_status set_row_capacity(lathe__builder *b, size_t rows, lathe_error *err)
 {
+    /* A multiple of the stage's rows, so that each flush of a full stage
+     * writes whole aligned cache lines of the columns in the block. */
+    rows = (rows + STAGE_ROWS - 1) / STAGE_ROWS * STAGE_ROWS;
     if (!storage_fits(b, rows, b->n_columns))
         return memory_limit_error(b, err);
     for (size_t i = 0; i < b->n_columns; i++) {
@@ -737,6 +757,9 @@ static lathe_status early_category(lathe__builder *b, column_state *c, const cha
         if (!c->codes)
             return lathe__error_nomem(err);
         memset(c->codes, 0xff, b->row_capacity * sizeof *c->codes); /* -1: missing */
+        c->memo = lathe__calloc(b->ctx, MEMO_SLOTS, sizeof *c->memo);
+        if (!c->memo)
+            return lathe__error_nomem(err);
         c->early = true;
     }
     return put_category(b, c, text, length, err);
@@ -882,6 +905,16 @@ static void flush_stage(lathe__builder *b)
             left += first;
             right += first;
             const double *at = b->stage + i;
+            if ((((uintptr_t)left | (uintptr_t)right) & 15) == 0) {
+                /* Whole aligned lines, not read again while reading: streamed
+                 * past the cache, without first reading what they overwrite. */
+                for (size_t r = 0; r < STAGE_ROWS; r += 2, at += 2 * n) {
+                    __m128d upper = _mm_loadu_pd(at), lower = _mm_loadu_pd(at + n);
+                    _mm_stream_pd(left + r, _mm_unpacklo_pd(upper, lower));
+                    _mm_stream_pd(right + r, _mm_unpackhi_pd(upper, lower));
+                }
+                continue;
+            }
             for (size_t r = 0; r < STAGE_ROWS; r += 2, at += 2 * n) {
                 __m128d upper = _mm_loadu_pd(at), lower = _mm_loadu_pd(at + n);
                 _mm_storeu_pd(left + r, _mm_unpacklo_pd(upper, lower));
@@ -895,6 +928,9 @@ static void flush_stage(lathe__builder *b)
         if (values)
             flush_column(b, i, values + first, b->stage_rows);
     }
+#ifdef __SSE2__
+    _mm_sfence(); /* the streamed stores are seen before anything after them */
+#endif
     b->stage_first += b->stage_rows;
     b->stage_rows = 0;
 }
@@ -944,6 +980,42 @@ static bool takes_scanned(const lathe__builder *b)
     return b->scanned_numbers_count && b->limits.max_cell_bytes >= LATHE__SCAN_NUMBER_BYTES;
 }
 
+/*
+ * The bytes of a value of 1 to 8 bytes in one word, without reading past
+ * it: two overlapping 4-byte reads, or under 4 bytes the first, middle and
+ * last byte, which are all of them. With the length, the word is the value.
+ */
+static inline uint64_t value_word(const char *text, size_t length)
+{
+    if (length >= 4) {
+        uint32_t low, high;
+        memcpy(&low, text, 4);
+        memcpy(&high, text + length - 4, 4);
+        return (uint64_t)low | (uint64_t)high << 32;
+    }
+    return (uint64_t)(unsigned char)text[0] << 16 | (uint64_t)(unsigned char)text[length / 2] << 8 |
+           (unsigned char)text[length - 1];
+}
+
+/* put_category for an early column, through its memo when the value is short. */
+static lathe_status put_early_category(lathe__builder *b, column_state *c, const char *text,
+                                       size_t length, lathe_error *err)
+{
+    if (length > 8)
+        return put_category(b, c, text, length, err);
+    uint64_t word = value_word(text, length);
+    category_memo *m = &c->memo[((word ^ length) * UINT64_C(0x9e3779b97f4a7c15)) >> 58];
+    if (m->length == length && m->word == word) {
+        c->codes[b->row] = m->id;
+        c->counts[m->id]++;
+        return LATHE_OK;
+    }
+    lathe_status status = put_category(b, c, text, length, err);
+    if (status == LATHE_OK)
+        *m = (category_memo){.word = word, .length = (uint32_t)length, .id = c->codes[b->row]};
+    return status;
+}
+
 /* Pass 1 of cell i of a text row, whose number goes to staged[i]. */
 static lathe_status first_pass_cell(lathe__builder *b, size_t i, const lathe__cell *cell,
                                     double *staged, lathe_error *err)
@@ -967,7 +1039,7 @@ static lathe_status first_pass_cell(lathe__builder *b, size_t i, const lathe__ce
     if (c->early && !c->boolean_ok && !c->datetime_ok && !c->closed && length &&
         length <= b->limits.max_cell_bytes && !b->missing_first_byte[(unsigned char)text[0]]) {
         c->text_bytes += length;
-        return put_category(b, c, text, length, err);
+        return put_early_category(b, c, text, length, err);
     }
     lathe_status status = string_cell(b, i, text, length, true, err);
     /* The general path stored into the column (a number, or NaN for a
