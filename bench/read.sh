@@ -3,11 +3,11 @@
 # Usage: bench/read.sh BUILD_DIR [DATA_DIR]
 # DATA_DIR holds fashion_train.csv and synth1m_train.csv from
 # ../shared/bench/make_big.py (built there if missing) and diamonds.csv.
-# Prints a Markdown table: median of 3 loads, MB/s, ratio, peak RSS.
+# Prints a Markdown table: median of 5 loads, MB/s, ratio, peak RSS.
 set -eu
 build=$1
 data=${2:-bench/data}
-runs=3
+runs=5
 mkdir -p "$data"
 if [ ! -f "$data/fashion_train.csv" ] || [ ! -f "$data/synth1m_train.csv" ]; then
     /usr/bin/python3 ../shared/bench/make_big.py "$data"
