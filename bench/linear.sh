@@ -48,6 +48,7 @@ PY
 done <<'LIST'
 spam tests/data/splits/spam/train.csv tests/data/splits/spam/test.csv type
 spam tests/data/splits/spam/train.csv tests/data/splits/spam/test.csv type --bias-feature
+spam tests/data/splits/spam/train.csv tests/data/splits/spam/test.csv type tol=1e-3
 shuttle tests/data/splits/shuttle/train.csv tests/data/splits/shuttle/test.csv Class
 shuttle tests/data/splits/shuttle/train.csv tests/data/splits/shuttle/test.csv Class tol=1e-3
 synth1m bench/data/synth1m_train.csv bench/data/synth1m_test.csv y
