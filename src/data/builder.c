@@ -82,7 +82,8 @@ typedef struct column_state {
     size_t last_row; /* 1 + the row of the last cell given, so a row's cells are counted once */
 
     bool early; /* certainly categorical from its first present value on: built in pass 1 */
-    category_memo *memo; /* early: codes of short values met so far */
+    category_memo *memo;   /* early: codes of short values met so far */
+    bool plain_categories; /* early, and nothing else to note of its values (first_pass_cell) */
 
     /* pass 2 */
     bool building;
@@ -960,6 +961,15 @@ static lathe_status stage_row(lathe__builder *b, double **out, lathe_error *err)
     return LATHE_OK;
 }
 
+/* Ends a row of pass 1. */
+static lathe_status count_row(lathe__builder *b, lathe_error *err)
+{
+    if (++b->row > b->limits.max_rows)
+        return error_at(b, err, LATHE_LIMIT, "more than %zu rows (the row limit)",
+                        b->limits.max_rows);
+    return LATHE_OK;
+}
+
 /* Room for the row being added, and its place in the stage. */
 static lathe_status begin_text_row(lathe__builder *b, double **staged, lathe_error *err)
 {
@@ -1036,12 +1046,14 @@ static lathe_status first_pass_cell(lathe__builder *b, size_t i, const lathe__ce
     b->current_column = i;
     /* A category of a column known to be categorical, what string_cell
      * would come to with nothing else to note: straight to the dictionary. */
-    if (c->early && !c->boolean_ok && !c->datetime_ok && !c->closed && length &&
-        length <= b->limits.max_cell_bytes && !b->missing_first_byte[(unsigned char)text[0]]) {
+    if (c->plain_categories && length && length <= b->limits.max_cell_bytes &&
+        !b->missing_first_byte[(unsigned char)text[0]]) {
         c->text_bytes += length;
         return put_early_category(b, c, text, length, err);
     }
     lathe_status status = string_cell(b, i, text, length, true, err);
+    /* Only ever false to true: early is set once, the others only cleared. */
+    c->plain_categories = c->early && !c->boolean_ok && !c->datetime_ok && !c->closed;
     /* The general path stored into the column (a number, or NaN for a
      * missing cell); the stage, written later, must say the same. */
     if (status == LATHE_OK && c->values)
@@ -1089,6 +1101,11 @@ static lathe_status second_pass_row(lathe__builder *b, const lathe__cell *cells,
 static lathe_status end_text_row(lathe__builder *b, size_t n_cells, lathe_error *err)
 {
     b->current_column = 0;
+    if (b->pass == 1 && n_cells && n_cells == b->n_columns) {
+        /* every cell given: nothing for lathe__builder_end_row to fill in */
+        b->cells_in_row = 0;
+        return count_row(b, err);
+    }
     b->cells_in_row = n_cells;
     return lathe__builder_end_row(b, err);
 }
@@ -1227,11 +1244,10 @@ lathe_status lathe__builder_end_row(lathe__builder *b, lathe_error *err)
         }
     }
     b->cells_in_row = 0;
+    if (b->pass == 1)
+        return count_row(b, err);
     b->row++;
-    if (b->pass == 1 && b->row > b->limits.max_rows)
-        return error_at(b, err, LATHE_LIMIT, "more than %zu rows (the row limit)",
-                        b->limits.max_rows);
-    if (b->pass == 2 && b->row > b->n_rows)
+    if (b->row > b->n_rows)
         return error_at(b, err, LATHE_PARSE, "the input changed between readings");
     return LATHE_OK;
 }
