@@ -30,6 +30,7 @@
 
 #include "core/internal.h"
 #include "core/number.h"
+#include "core/radix.h"
 #include "data/column.h"
 #include "lathe/profile.h"
 
@@ -110,6 +111,11 @@ typedef struct work {
     size_t target_n_ids;
     tally *tallies; /* CATEGORICAL, BOOLEAN, TEXT: the column's values, sorted */
     size_t n_tallies;
+    /* NUMERIC, DATETIME: a sort of the present values (see sort_present), n_rows each */
+    uint64_t *keys, *key_scratch;
+    size_t *items, *item_scratch; /* indices into present_rows */
+    size_t *present_rows;
+    double *values, *sorted; /* NUMERIC: the column's present values, in row order and sorted */
 } work;
 
 typedef struct kind_ops {
@@ -200,18 +206,6 @@ static int compare_tally(const void *a, const void *b)
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
     return compare_bytes(x->value, x->length, y->value, y->length);
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static int compare_int64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
 }
 
 static int compare_text_cell(const void *a, const void *b)
@@ -311,68 +305,74 @@ static void numeric_order_stats(const lathe_profile *p, const double *sorted, si
     }
 }
 
-/* Leaves the distinct values at the front of `sorted`; returns their count. */
-static size_t unique_doubles(double *sorted, size_t count)
+/* Room for sorting a column's present values (allocated by the first column that needs it). */
+static lathe_status sort_space(work *w)
 {
-    size_t distinct = 0;
+    if (w->keys)
+        return LATHE_OK;
+    size_t n = w->profile->n_rows ? w->profile->n_rows : 1;
+    w->keys = lathe__calloc(w->ctx, n, sizeof *w->keys);
+    w->key_scratch = lathe__calloc(w->ctx, n, sizeof *w->key_scratch);
+    w->items = lathe__calloc(w->ctx, n, sizeof *w->items);
+    w->item_scratch = lathe__calloc(w->ctx, n, sizeof *w->item_scratch);
+    w->present_rows = lathe__calloc(w->ctx, n, sizeof *w->present_rows);
+    w->values = lathe__calloc(w->ctx, n, sizeof *w->values);
+    w->sorted = lathe__calloc(w->ctx, n, sizeof *w->sorted);
+    bool ok = w->keys && w->key_scratch && w->items && w->item_scratch && w->present_rows &&
+              w->values && w->sorted;
+    return ok ? LATHE_OK : LATHE_NOMEM;
+}
+
+/*
+ * Sorts the keys of the column's `count` present cells (w->keys[i] for the
+ * cell of row w->present_rows[i]), leaving in w->items the order of their
+ * indices, and gives every row its value id: the rank of its value among
+ * the distinct ones, or their count for a missing cell. Returns that count.
+ */
+static size_t rank_present(work *w, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        w->items[i] = i;
+    lathe__radix_sort(w->keys, w->items, count, w->key_scratch, w->item_scratch);
+    size_t n_rows = w->profile->n_rows, rank = 0;
+    for (size_t r = 0; r < n_rows; r++)
+        w->ids[r] = SIZE_MAX;
     for (size_t i = 0; i < count; i++) {
-        if (distinct == 0 || sorted[i] != sorted[distinct - 1])
-            sorted[distinct++] = sorted[i];
+        rank += i > 0 && w->keys[i] != w->keys[i - 1];
+        w->ids[w->present_rows[w->items[i]]] = rank;
     }
-    return distinct;
-}
-
-static size_t rank_double(const double *values, size_t count, double value)
-{
-    size_t low = 0, high = count;
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        if (values[mid] < value)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return low;
-}
-
-/* Copies the column's values into `values`, dropping missing ones; returns how many are left. */
-static size_t gather_numeric(const lathe_frame *frame, size_t column, double *values)
-{
-    size_t n_rows = lathe_frame_n_rows(frame), count = 0;
-    if (n_rows == 0) /* lathe_frame_numeric_gather asserts a row exists */
-        return 0;
-    lathe_frame_numeric_gather(frame, column, values);
+    size_t distinct = count ? rank + 1 : 0;
     for (size_t r = 0; r < n_rows; r++) {
-        if (!isnan(values[r]) && !lathe_frame_is_missing(frame, column, r))
-            values[count++] = values[r];
+        if (w->ids[r] == SIZE_MAX)
+            w->ids[r] = distinct;
     }
-    return count;
+    w->n_ids = distinct + 1;
+    return distinct;
 }
 
 static lathe_status profile_numeric(work *w, size_t column, lathe_column_profile *col)
 {
     lathe_profile *p = w->profile;
-    size_t n_rows = p->n_rows;
+    size_t n_rows = p->n_rows, count = 0;
     double *quantiles = profile_calloc(p, p->n_quantiles, sizeof *quantiles);
-    double *values = lathe__calloc(w->ctx, n_rows ? n_rows : 1, sizeof *values);
-    if (!quantiles || !values) {
-        lathe__free(w->ctx, values);
+    if (!quantiles || sort_space(w) != LATHE_OK)
         return LATHE_NOMEM;
-    }
-    size_t count = gather_numeric(w->frame, column, values);
-    numeric_moments(values, count, &col->numeric);
-    qsort(values, count, sizeof *values, compare_double);
-    numeric_order_stats(p, values, count, &col->numeric, quantiles);
-    col->count = count;
-    col->distinct = unique_doubles(values, count);
+    double *values = w->values;
+    if (n_rows) /* lathe_frame_numeric_gather asserts a row exists */
+        lathe_frame_numeric_gather(w->frame, column, values);
     for (size_t r = 0; r < n_rows; r++) {
-        w->ids[r] =
-            cell_missing(w->frame, column, r)
-                ? col->distinct
-                : rank_double(values, col->distinct, lathe_frame_numeric(w->frame, column, r));
+        if (isnan(values[r]) || lathe_frame_is_missing(w->frame, column, r))
+            continue;
+        values[count] = values[r];
+        w->keys[count] = lathe__double_key(values[r]);
+        w->present_rows[count++] = r;
     }
-    w->n_ids = col->distinct + 1;
-    lathe__free(w->ctx, values);
+    numeric_moments(values, count, &col->numeric); /* in row order, as the sums are defined */
+    col->count = count;
+    col->distinct = rank_present(w, count);
+    for (size_t i = 0; i < count; i++)
+        w->sorted[i] = values[w->items[i]];
+    numeric_order_stats(p, w->sorted, count, &col->numeric, quantiles);
     return LATHE_OK;
 }
 
@@ -385,53 +385,24 @@ static bool numeric_equal(const lathe_frame *frame, size_t column_a, size_t row_
 
 /* ---- datetime --------------------------------------------------------- */
 
-static size_t rank_int64(const int64_t *values, size_t count, int64_t value)
-{
-    size_t low = 0, high = count;
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        if (values[mid] < value)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return low;
-}
-
-static size_t unique_int64(int64_t *sorted, size_t count)
-{
-    size_t distinct = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (distinct == 0 || sorted[i] != sorted[distinct - 1])
-            sorted[distinct++] = sorted[i];
-    }
-    return distinct;
-}
-
 static lathe_status profile_datetime(work *w, size_t column, lathe_column_profile *col)
 {
     const lathe_frame *frame = w->frame;
     size_t n_rows = w->profile->n_rows, count = 0;
-    int64_t *values = lathe__calloc(w->ctx, n_rows ? n_rows : 1, sizeof *values);
-    if (!values)
+    if (sort_space(w) != LATHE_OK)
         return LATHE_NOMEM;
     for (size_t r = 0; r < n_rows; r++) {
-        if (!lathe_frame_is_missing(frame, column, r))
-            values[count++] = lathe_frame_datetime(frame, column, r);
+        if (lathe_frame_is_missing(frame, column, r))
+            continue;
+        w->keys[count] = lathe__int64_key(lathe_frame_datetime(frame, column, r));
+        w->present_rows[count++] = r;
     }
-    qsort(values, count, sizeof *values, compare_int64);
     col->count = count;
-    col->datetime.min = count ? values[0] : 0;
-    col->datetime.max = count ? values[count - 1] : 0;
+    col->distinct = rank_present(w, count);
+    /* the keys are sorted now, and give back their values */
+    col->datetime.min = count ? lathe__int64_from_key(w->keys[0]) : 0;
+    col->datetime.max = count ? lathe__int64_from_key(w->keys[count - 1]) : 0;
     col->datetime.date_only = frame->columns[column]->date_only;
-    col->distinct = unique_int64(values, count);
-    for (size_t r = 0; r < n_rows; r++) {
-        w->ids[r] = lathe_frame_is_missing(frame, column, r)
-                        ? col->distinct
-                        : rank_int64(values, col->distinct, lathe_frame_datetime(frame, column, r));
-    }
-    w->n_ids = col->distinct + 1;
-    lathe__free(w->ctx, values);
     return LATHE_OK;
 }
 
@@ -1032,6 +1003,13 @@ static lathe_status work_init(work *w, lathe_ctx *ctx, const lathe_frame *frame,
 
 static void work_release(work *w)
 {
+    lathe__free(w->ctx, w->keys);
+    lathe__free(w->ctx, w->key_scratch);
+    lathe__free(w->ctx, w->items);
+    lathe__free(w->ctx, w->item_scratch);
+    lathe__free(w->ctx, w->present_rows);
+    lathe__free(w->ctx, w->values);
+    lathe__free(w->ctx, w->sorted);
     lathe__free(w->ctx, w->facts);
     lathe__free(w->ctx, w->hashes);
     lathe__free(w->ctx, w->ids);

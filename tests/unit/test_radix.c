@@ -1,0 +1,116 @@
+/*
+ * test_radix.c: the radix sort behind the profile's order statistics. Its
+ * order is checked against qsort on random keys (with many repeats, so
+ * stability shows), and the keys of doubles and int64s against <.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "core/radix.h"
+#include "core/rng.h"
+#include "harness.h"
+
+typedef struct keyed {
+    uint64_t key;
+    size_t item;
+} keyed;
+
+/* By key, then by item: a stable sort of items given in ascending order. */
+static int by_key_then_item(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->item > y->item) - (x->item < y->item);
+}
+
+/* Sorts n keys drawn by `draw` and checks keys and items against qsort. */
+static void check_sort(size_t n, uint64_t (*draw)(lathe__rng *), uint64_t seed)
+{
+    lathe__rng rng;
+    lathe__rng_seed(&rng, seed);
+    uint64_t *keys = malloc((n + 1) * sizeof *keys), *key_scratch = malloc((n + 1) * sizeof *keys);
+    size_t *items = malloc((n + 1) * sizeof *items),
+           *item_scratch = malloc((n + 1) * sizeof *items);
+    keyed *expected = malloc((n + 1) * sizeof *expected);
+    CHECK(keys && key_scratch && items && item_scratch && expected);
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = draw(&rng);
+        items[i] = i;
+        expected[i] = (keyed){keys[i], i};
+    }
+    qsort(expected, n, sizeof *expected, by_key_then_item);
+    lathe__radix_sort(keys, items, n, key_scratch, item_scratch);
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i] != expected[i].key || items[i] != expected[i].item) {
+            CHECK_EQ(keys[i], expected[i].key);
+            CHECK_EQ(items[i], expected[i].item);
+            break;
+        }
+    }
+    free(keys);
+    free(key_scratch);
+    free(items);
+    free(item_scratch);
+    free(expected);
+}
+
+static uint64_t any_bits(lathe__rng *rng)
+{
+    return lathe__rng_next(rng);
+}
+
+static uint64_t few_values(lathe__rng *rng)
+{
+    return lathe__rng_next(rng) % 7 * UINT64_C(0x0101010101010101);
+}
+
+static uint64_t small_integers(lathe__rng *rng)
+{
+    return lathe__rng_next(rng) % 256;
+}
+
+static uint64_t high_bits_only(lathe__rng *rng)
+{
+    return lathe__rng_next(rng) & UINT64_C(0xfff0000000000000);
+}
+
+TEST(sorts_like_qsort_and_keeps_ties_in_order)
+{
+    static const size_t sizes[] = {0, 1, 2, 3, 100, 5000, 70000};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        check_sort(sizes[i], any_bits, 1 + i);
+        check_sort(sizes[i], few_values, 11 + i);
+        check_sort(sizes[i], small_integers, 21 + i);
+        check_sort(sizes[i], high_bits_only, 31 + i);
+        if (harness_failed_now())
+            return;
+    }
+}
+
+TEST(double_keys_order_as_less_than)
+{
+    static const double values[] = {-INFINITY, -1e308,   -2.5, -1.0, -4.9e-324, -0.0,  0.0,
+                                    4.9e-324,  2.2e-308, 0.5,  1.0,  3.0,       1e300, INFINITY};
+    const size_t n = sizeof values / sizeof values[0];
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            uint64_t a = lathe__double_key(values[i]), b = lathe__double_key(values[j]);
+            CHECK_EQ(a < b, values[i] < values[j]);
+            CHECK_EQ(a == b, values[i] == values[j]);
+        }
+    }
+}
+
+TEST(int64_keys_order_as_less_than_and_come_back)
+{
+    static const int64_t values[] = {INT64_MIN, -1000000007, -1, 0, 1, 86400000000, INT64_MAX};
+    const size_t n = sizeof values / sizeof values[0];
+    for (size_t i = 0; i < n; i++) {
+        CHECK_EQ(lathe__int64_from_key(lathe__int64_key(values[i])), values[i]);
+        for (size_t j = 0; j < n; j++)
+            CHECK_EQ(lathe__int64_key(values[i]) < lathe__int64_key(values[j]),
+                     values[i] < values[j]);
+    }
+}
