@@ -5,7 +5,9 @@
  * integers and narrow ranges sort in two or three passes.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 
+#include "core/internal.h"
 #include "core/radix.h"
 
 #include "core/banned.h"
@@ -42,10 +44,15 @@ void lathe__radix_sort(uint64_t *keys, size_t *items, size_t n, uint64_t *key_sc
             count[b] = at;
             at += c;
         }
-        for (size_t i = 0; i < n; i++) {
-            size_t to = count[digit(from_keys[i], pass)]++;
-            to_keys[to] = from_keys[i];
-            to_items[to] = from_items[i];
+        if (items) {
+            for (size_t i = 0; i < n; i++) {
+                size_t to = count[digit(from_keys[i], pass)]++;
+                to_keys[to] = from_keys[i];
+                to_items[to] = from_items[i];
+            }
+        } else {
+            for (size_t i = 0; i < n; i++)
+                to_keys[count[digit(from_keys[i], pass)]++] = from_keys[i];
         }
         uint64_t *swap_keys = from_keys;
         from_keys = to_keys;
@@ -56,6 +63,39 @@ void lathe__radix_sort(uint64_t *keys, size_t *items, size_t n, uint64_t *key_sc
     }
     if (from_keys != keys) {
         memcpy(keys, from_keys, n * sizeof *keys);
-        memcpy(items, from_items, n * sizeof *items);
+        if (items)
+            memcpy(items, from_items, n * sizeof *items);
     }
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void lathe__sort_doubles(lathe_ctx *ctx, double *values, size_t n)
+{
+    if (n < 2)
+        return;
+    uint64_t *keys = lathe__calloc(ctx, n, sizeof *keys);
+    uint64_t *scratch = lathe__calloc(ctx, n, sizeof *scratch);
+    if (!keys || !scratch) { /* no room to spare: the slow way, in place */
+        lathe__free(ctx, keys);
+        lathe__free(ctx, scratch);
+        qsort(values, n, sizeof *values, compare_doubles);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &values[i], sizeof bits);
+        keys[i] = bits >> 63 ? ~bits : bits | UINT64_C(1) << 63; /* -0 stays below +0 */
+    }
+    lathe__radix_sort(keys, NULL, n, scratch, NULL);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits = keys[i] >> 63 ? keys[i] & ~(UINT64_C(1) << 63) : ~keys[i];
+        memcpy(&values[i], &bits, sizeof bits);
+    }
+    lathe__free(ctx, keys);
+    lathe__free(ctx, scratch);
 }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lathe/core.h"
+
 /* A key that orders doubles as < does; -0 and +0 get the same key. NaN is not ordered. */
 static inline uint64_t lathe__double_key(double value)
 {
@@ -34,10 +36,18 @@ static inline int64_t lathe__int64_from_key(uint64_t key)
 }
 
 /*
- * Sorts keys[0..n) ascending, moving items[i] with keys[i]; equal keys
- * keep their order. The scratch arrays hold n each.
+ * Sorts keys[0..n) ascending, moving items[i] with keys[i] (items and
+ * item_scratch may both be NULL); equal keys keep their order. The scratch
+ * arrays hold n each.
  */
 void lathe__radix_sort(uint64_t *keys, size_t *items, size_t n, uint64_t *key_scratch,
                        size_t *item_scratch);
+
+/*
+ * Sorts doubles ascending, bit for bit what qsort with < would give except
+ * that -0 comes before +0; no NaN. Falls back to qsort when the scratch
+ * (16 bytes a value) cannot be had.
+ */
+void lathe__sort_doubles(lathe_ctx *ctx, double *values, size_t n);
 
 #endif

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/radix.h"
 #include "model/linear.h"
 #include "prep/step.h"
 
@@ -223,12 +224,12 @@ static lathe_status score_chi2(lathe_ctx *ctx, const lathe__matrix_fit_input *in
  * Bin of each value: equal-frequency edges over the sorted values, merged
  * where values repeat, so a feature with few distinct values keeps them.
  */
-static size_t discretize(const double *values, size_t n, size_t stride, double *sorted,
-                         uint32_t *bins)
+static size_t discretize(lathe_ctx *ctx, const double *values, size_t n, size_t stride,
+                         double *sorted, uint32_t *bins)
 {
     for (size_t i = 0; i < n; i++)
         sorted[i] = values[i * stride];
-    lathe__sort_doubles(sorted, n);
+    lathe__sort_doubles(ctx, sorted, n);
     double edges[MI_BINS] = {0};
     size_t n_edges = 0;
     for (size_t b = 1; b < MI_BINS; b++) {
@@ -267,10 +268,11 @@ static double plugin_mutual_information(const uint32_t *a, size_t n_a, const uin
 }
 
 /* The target's bins: classes as they are (pooled past MI_BINS), else quantile bins. */
-static size_t target_bins(const lathe__matrix_fit_input *in, double *sorted, uint32_t *bins)
+static size_t target_bins(lathe_ctx *ctx, const lathe__matrix_fit_input *in, double *sorted,
+                          uint32_t *bins)
 {
     if (in->task != LATHE__TASK_CLASSIFICATION)
-        return discretize(in->y, in->n_rows, 1, sorted, bins);
+        return discretize(ctx, in->y, in->n_rows, 1, sorted, bins);
     for (size_t r = 0; r < in->n_rows; r++)
         bins[r] = (uint32_t)((size_t)in->y[r] % MI_BINS);
     return in->n_classes < MI_BINS ? in->n_classes : MI_BINS;
@@ -289,9 +291,9 @@ static lathe_status score_mutual_info(lathe_ctx *ctx, const lathe__matrix_fit_in
         status = lathe__error_nomem(err);
         goto out;
     }
-    size_t n_y = target_bins(in, sorted, y_bins);
+    size_t n_y = target_bins(ctx, in, sorted, y_bins);
     for (size_t j = 0; j < in->n_cols; j++) {
-        size_t n_x = discretize(in->x + j, n, in->n_cols, sorted, x_bins);
+        size_t n_x = discretize(ctx, in->x + j, n, in->n_cols, sorted, x_bins);
         scores[j] = plugin_mutual_information(x_bins, n_x, y_bins, n_y, n, joint);
     }
 out:

@@ -12,21 +12,10 @@
 #include <stdlib.h>
 
 #include "core/internal.h"
+#include "core/radix.h"
 #include "prep/step.h"
 
 #include "core/banned.h"
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-void lathe__sort_doubles(double *values, size_t n)
-{
-    if (n > 1)
-        qsort(values, n, sizeof *values, compare_doubles);
-}
 
 double lathe__quantile_sorted(const double *sorted, size_t n, double q)
 {
@@ -51,7 +40,7 @@ lathe_status lathe__sorted_present(lathe_ctx *ctx, const double *values, size_t 
         if (!isnan(values[i]))
             present[m++] = values[i];
     }
-    lathe__sort_doubles(present, m);
+    lathe__sort_doubles(ctx, present, m);
     *sorted = present;
     *count = m;
     return LATHE_OK;

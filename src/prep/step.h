@@ -143,8 +143,6 @@ extern const lathe__matrix_step_ops lathe__select_step, lathe__pca_step;
 
 /* ---- shared numerics (stats.c) ---------------------------------------- */
 
-/* Sorts values[0..n) ascending (no NaN). */
-void lathe__sort_doubles(double *values, size_t n);
 /* numpy's default ("linear") quantile of sorted[0..n), n >= 1, q in [0, 1]. */
 double lathe__quantile_sorted(const double *sorted, size_t n, double q);
 /* The non-NaN values of values[0..n), sorted, in a new array (*count of them). */

@@ -8,17 +8,12 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/radix.h"
 #include "train/reference.h"
 
 #include "core/banned.h"
 
 #define MAX_LOADED_CATEGORIES (1u << 24)
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double cell_number(const lathe_frame *frame, size_t column, size_t row)
 {
@@ -64,7 +59,7 @@ static lathe_status numeric_stats(lathe_ctx *ctx, const lathe_frame *frame, size
     for (size_t i = 0; i < n; i++)
         sum_sq += (values[i] - out->mean) * (values[i] - out->mean);
     out->std = n > 1 ? sqrt(sum_sq / (double)(n - 1)) : 0.0;
-    qsort(values, n, sizeof *values, compare_doubles);
+    lathe__sort_doubles(ctx, values, n);
     for (size_t b = 1; b < LATHE__REFERENCE_BINS && n; b++) {
         double edge = values[(n - 1) * b / LATHE__REFERENCE_BINS];
         if (out->n_edges == 0 || edge > out->edges[out->n_edges - 1])

@@ -114,3 +114,75 @@ TEST(int64_keys_order_as_less_than_and_come_back)
                      values[i] < values[j]);
     }
 }
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void *refusing_malloc(void *user, size_t size)
+{
+    (void)user;
+    return size > 4096 ? NULL : malloc(size);
+}
+
+static void *refusing_realloc(void *user, void *ptr, size_t size)
+{
+    (void)user;
+    return size > 4096 ? NULL : realloc(ptr, size);
+}
+
+static void plain_free(void *user, void *ptr)
+{
+    (void)user;
+    free(ptr);
+}
+
+/* Sorts n random doubles (repeats, both zeros, infinities) in ctx and checks them against qsort. */
+static void check_sort_doubles(lathe_ctx *ctx, size_t n, uint64_t seed)
+{
+    static const double specials[] = {-0.0, 0.0, INFINITY, -INFINITY, 4.9e-324, -1.0, 1.0};
+    lathe__rng rng;
+    lathe__rng_seed(&rng, seed);
+    double *values = malloc((n + 1) * sizeof *values), *expected = malloc((n + 1) * sizeof *values);
+    CHECK(values && expected);
+    size_t negative_zeros = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t pick = lathe__rng_next(&rng);
+        if (pick % 5 == 0)
+            values[i] = specials[(pick >> 8) % (sizeof specials / sizeof specials[0])];
+        else
+            values[i] = ((double)(int64_t)(pick >> 11) - 4e15) / (double)(1 + (pick & 0xff));
+        negative_zeros += values[i] == 0 && signbit(values[i]);
+        expected[i] = values[i];
+    }
+    qsort(expected, n, sizeof *expected, by_value);
+    lathe__sort_doubles(ctx, values, n);
+    size_t seen_negative_zeros = 0;
+    for (size_t i = 0; i < n; i++) {
+        seen_negative_zeros += values[i] == 0 && signbit(values[i]);
+        if (values[i] != expected[i]) {
+            CHECK_EQ(values[i], expected[i]);
+            break;
+        }
+    }
+    CHECK_EQ(seen_negative_zeros, negative_zeros);
+    free(values);
+    free(expected);
+}
+
+TEST(sorts_doubles_as_qsort_does)
+{
+    lathe_ctx *ctx = lathe_ctx_new();
+    lathe_allocator refusing = {refusing_malloc, refusing_realloc, plain_free, NULL};
+    lathe_ctx *poor = lathe_ctx_new_with_allocator(&refusing);
+    CHECK(ctx && poor);
+    static const size_t sizes[] = {0, 1, 2, 9, 1000, 50000};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        check_sort_doubles(ctx, sizes[i], 100 + i);
+        check_sort_doubles(poor, sizes[i], 200 + i); /* no scratch: the qsort fallback */
+    }
+    lathe_ctx_free(ctx);
+    lathe_ctx_free(poor);
+}
