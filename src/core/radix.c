@@ -78,8 +78,9 @@ void lathe__sort_doubles(lathe_ctx *ctx, double *values, size_t n)
 {
     if (n < 2)
         return;
-    uint64_t *keys = lathe__calloc(ctx, n, sizeof *keys);
-    uint64_t *scratch = lathe__calloc(ctx, n, sizeof *scratch);
+    /* written before read: no need to clear them */
+    uint64_t *keys = lathe__realloc_array(ctx, NULL, n, sizeof *keys);
+    uint64_t *scratch = lathe__realloc_array(ctx, NULL, n, sizeof *scratch);
     if (!keys || !scratch) { /* no room to spare: the slow way, in place */
         lathe__free(ctx, keys);
         lathe__free(ctx, scratch);
