@@ -54,6 +54,41 @@ void lathe__format_class_number(double value, char *buf, size_t size)
         snprintf(buf, size, "%.17g", value);
 }
 
+/*
+ * The ids of numeric target cells met so far, by the value's bits: a
+ * number's class name is its shortest exact text (snprintf and a parse
+ * back), which for every row of a million took longer than fitting a
+ * logistic regression to them. Classes are few, so a short list will do.
+ */
+#define ID_MEMO_SIZE 32
+
+typedef struct id_memo {
+    uint64_t bits[ID_MEMO_SIZE];
+    int32_t ids[ID_MEMO_SIZE];
+    size_t n;
+} id_memo;
+
+static bool memo_find(const id_memo *memo, double value, int32_t *id)
+{
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    for (size_t i = 0; i < memo->n; i++) {
+        if (memo->bits[i] == bits) {
+            *id = memo->ids[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+static void memo_add(id_memo *memo, double value, int32_t id)
+{
+    if (memo->n == ID_MEMO_SIZE)
+        return;
+    memcpy(&memo->bits[memo->n], &value, sizeof value);
+    memo->ids[memo->n++] = id;
+}
+
 static bool numeric_target_is_classes(const lathe_frame *frame, size_t column)
 {
     double seen[MAX_NUMERIC_CLASSES];
@@ -129,16 +164,23 @@ lathe_status lathe__collect_classes(lathe_model *model, const lathe_frame *frame
     lathe__interner names;
     lathe__interner_init(&names, model->ctx);
     char buf[40];
+    id_memo memo = {.n = 0};
+    bool numeric = lathe_frame_column_kind(frame, target) == LATHE_KIND_NUMERIC;
     for (size_t r = 0; r < lathe_frame_n_rows(frame); r++) {
         if (lathe_frame_is_missing(frame, target, r))
             continue;
+        int32_t id;
+        double value = numeric ? lathe_frame_numeric(frame, target, r) : 0.0;
+        if (numeric && memo_find(&memo, value, &id))
+            continue;
         size_t length;
         const char *name = class_name_of(frame, target, r, buf, sizeof buf, &length);
-        int32_t id;
         if (lathe__interner_put(&names, name, length, &id, NULL) != LATHE_OK) {
             lathe__interner_release(&names);
             return lathe__error_nomem(err);
         }
+        if (numeric)
+            memo_add(&memo, value, id);
     }
     size_t n = names.n_keys;
     if (n < 2) {
@@ -178,12 +220,19 @@ lathe_status lathe__model_targets(const lathe_model *model, const lathe_frame *f
         }
     }
     char buf[40];
+    id_memo memo = {.n = 0};
+    bool numeric = lathe_frame_column_kind(frame, target) == LATHE_KIND_NUMERIC;
     for (size_t r = 0; r < n_rows; r++) {
         int32_t found = -1;
-        if (!lathe_frame_is_missing(frame, target, r)) {
+        double value = numeric ? lathe_frame_numeric(frame, target, r) : 0.0;
+        if (lathe_frame_is_missing(frame, target, r)) {
+            found = -1;
+        } else if (!numeric || !memo_find(&memo, value, &found)) {
             size_t length;
             const char *name = class_name_of(frame, target, r, buf, sizeof buf, &length);
             found = lathe__interner_find(&index, name, length);
+            if (numeric)
+                memo_add(&memo, value, found);
         }
         if (y)
             y[r] = found;
