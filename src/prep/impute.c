@@ -46,18 +46,12 @@ static lathe_status fit_mean(lathe_ctx *ctx, const double *values, size_t n,
 static lathe_status fit_median(lathe_ctx *ctx, const double *values, size_t n,
                                const lathe__prep_options *options, double *params, lathe_error *err)
 {
-    double *sorted;
+    double median;
     size_t m;
-    lathe_status status = lathe__sorted_present(ctx, values, n, &sorted, &m, err);
+    lathe_status status = lathe__median_present(ctx, values, n, &median, &m, err);
     if (status != LATHE_OK)
         return status;
-    if (m == 0)
-        params[0] = options->fill_number;
-    else if (m % 2)
-        params[0] = sorted[m / 2];
-    else
-        params[0] = (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
-    lathe__free(ctx, sorted);
+    params[0] = m ? median : options->fill_number;
     return LATHE_OK;
 }
 

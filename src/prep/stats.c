@@ -46,6 +46,91 @@ lathe_status lathe__sorted_present(lathe_ctx *ctx, const double *values, size_t 
     return LATHE_OK;
 }
 
+/* The middle of three values. */
+static inline double middle_of(double a, double b, double c)
+{
+    if (a > b) {
+        double t = a;
+        a = b;
+        b = t;
+    }
+    return c < a ? a : c > b ? b : c;
+}
+
+/*
+ * Moves the k-th smallest of values[0..n) (no NaN) to values[k], smaller
+ * ones before it and larger ones after: quickselect with a three-way
+ * partition, so runs of equal values (zeros, a default) end a round at
+ * once. Past 64 rounds, which only crafted orders reach, the rest is
+ * sorted instead, so the worst case stays n log n.
+ */
+static void select_kth(lathe_ctx *ctx, double *values, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    for (int round = 0; hi - lo > 16; round++) {
+        if (round == 64) {
+            lathe__sort_doubles(ctx, values + lo, hi - lo);
+            return;
+        }
+        double pivot = middle_of(values[lo], values[lo + (hi - lo) / 2], values[hi - 1]);
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            double v = values[i];
+            if (v < pivot) {
+                values[i++] = values[lt];
+                values[lt++] = v;
+            } else if (v > pivot) {
+                values[i] = values[--gt];
+                values[gt] = v;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return;
+    }
+    for (size_t i = lo + 1; i < hi; i++) { /* insertion sort of the last few */
+        double v = values[i];
+        size_t j = i;
+        for (; j > lo && values[j - 1] > v; j--)
+            values[j] = values[j - 1];
+        values[j] = v;
+    }
+}
+
+lathe_status lathe__median_present(lathe_ctx *ctx, const double *values, size_t n, double *median,
+                                   size_t *count, lathe_error *err)
+{
+    double *present = lathe__realloc_array(ctx, NULL, n ? n : 1, sizeof *present);
+    if (!present)
+        return lathe__error_nomem(err);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(values[i]))
+            present[m++] = values[i];
+    }
+    *count = m;
+    *median = NAN;
+    if (m) {
+        select_kth(ctx, present, m, m / 2);
+        double upper = present[m / 2];
+        if (m % 2) {
+            *median = upper;
+        } else {
+            double lower = present[0]; /* the largest of the smaller half */
+            for (size_t i = 1; i < m / 2; i++)
+                lower = present[i] > lower ? present[i] : lower;
+            *median = (lower + upper) / 2;
+        }
+    }
+    lathe__free(ctx, present);
+    return LATHE_OK;
+}
+
 void lathe__mean_variance(const double *values, size_t n, size_t stride, double *mean,
                           double *variance)
 {

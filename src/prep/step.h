@@ -148,6 +148,10 @@ double lathe__quantile_sorted(const double *sorted, size_t n, double q);
 /* The non-NaN values of values[0..n), sorted, in a new array (*count of them). */
 lathe_status lathe__sorted_present(lathe_ctx *ctx, const double *values, size_t n, double **sorted,
                                    size_t *count, lathe_error *err);
+/* numpy's median of the values that are not NaN (the middle pair's mean when even); *count of
+ * them, and NaN when there are none. */
+lathe_status lathe__median_present(lathe_ctx *ctx, const double *values, size_t n, double *median,
+                                   size_t *count, lathe_error *err);
 /* Mean and population variance (two passes). */
 void lathe__mean_variance(const double *values, size_t n, size_t stride, double *mean,
                           double *variance);

@@ -16,6 +16,7 @@
 #include "lathe/lathe.h"
 #include "model/matrix.h"
 #include "prep/prep.h"
+#include "prep/step.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define NO_FEATURE ((size_t)-1)
@@ -847,4 +848,51 @@ TEST(impute_none_refuses_scaling)
     CHECK_EQ(fit(train, NULL, LATHE__TASK_REGRESSION, 0, &spec, &prep, NULL, &err), LATHE_INVALID);
     CHECK_HAS(err.message, "impute none keeps missing values");
     lathe_frame_free(train);
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median by selection equals the median of the sorted values, on orders
+ * that defeat a naive pivot (sorted, reversed, organ pipe, all equal) too. */
+TEST(median_by_selection_matches_the_sorted_median)
+{
+    enum { MAX_N = 5003 };
+    static double values[MAX_N], sorted[MAX_N];
+    static const size_t sizes[] = {1, 2, 3, 17, 18, 1000, 5003};
+    uint64_t state = 7;
+    for (size_t shape = 0; shape < 6; shape++) {
+        for (size_t s = 0; s < N(sizes); s++) {
+            size_t n = sizes[s], m = 0;
+            for (size_t i = 0; i < n; i++) {
+                state = state * 6364136223846793005u + 1442695040888963407u;
+                double r = (double)(state >> 40) / 1e3;
+                double v = shape == 0   ? r
+                           : shape == 1 ? (double)i
+                           : shape == 2 ? (double)(n - i)
+                           : shape == 3 ? (double)(i < n / 2 ? i : n - i)
+                           : shape == 4 ? 3.5
+                                        : (double)(state >> 61); /* few values, many ties */
+                values[i] = i % 11 == 5 ? NAN : v;
+                if (!isnan(values[i]))
+                    sorted[m++] = values[i];
+            }
+            qsort(sorted, m, sizeof *sorted, by_value);
+            double expected = m == 0  ? NAN
+                              : m % 2 ? sorted[m / 2]
+                                      : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+            double median;
+            size_t count;
+            lathe_error err;
+            CHECK_OK(lathe__median_present(context(), values, n, &median, &count, &err), err);
+            CHECK_EQ(count, m);
+            if (m)
+                CHECK_EQ(median, expected);
+            else
+                CHECK(isnan(median));
+        }
+    }
 }
