@@ -1,10 +1,13 @@
 /*
- * radix.h: a stable radix sort of 64-bit keys, each carrying an item (an
- * index), and the keys that put doubles and int64s in order (internal).
+ * radix.h: stable radix sorts of 64-bit keys, and the keys that put
+ * doubles and int64s in order (internal).
  *
- * The profile sorts every numeric column to take its quantiles and rank
- * its values: a million doubles took a quarter of a second through qsort
- * and a compare callback, and a few tens of milliseconds here.
+ * Exact tree splits sort a node's codes and a feature's values; histogram
+ * binning sorts a sample of each feature; the profile sorts every numeric
+ * column for its quantiles and value ids, and the pipeline its medians and
+ * reference histograms. A million doubles took a quarter of a second
+ * through qsort and a compare callback, and a few tens of milliseconds
+ * here.
  */
 #ifndef LATHE_CORE_RADIX_H
 #define LATHE_CORE_RADIX_H
@@ -15,7 +18,7 @@
 
 #include "lathe/core.h"
 
-/* A key that orders doubles as < does; -0 and +0 get the same key. NaN is not ordered. */
+/* A key whose unsigned order is the order of the (non-NaN) double; -0 keys as +0. */
 static inline uint64_t lathe__double_key(double value)
 {
     uint64_t bits;
@@ -36,17 +39,22 @@ static inline int64_t lathe__int64_from_key(uint64_t key)
 }
 
 /*
- * Sorts keys[0..n) ascending, moving items[i] with keys[i] (items and
- * item_scratch may both be NULL); equal keys keep their order. The scratch
- * arrays hold n each.
+ * Sorts keys packed as (code << 32 | row) by code, code < 2^code_bits; rows
+ * of equal codes stay in their input order (or row order for short runs).
+ * tmp holds n keys.
  */
-void lathe__radix_sort(uint64_t *keys, size_t *items, size_t n, uint64_t *key_scratch,
-                       size_t *item_scratch);
+void lathe__radix_sort_codes(uint64_t *keys, size_t n, unsigned code_bits, uint64_t *tmp);
+
+/* Sorts n (key, row) pairs by key, stable; the tmp arrays hold n each. */
+void lathe__radix_sort_pairs(uint64_t *keys, uint32_t *rows, size_t n, uint64_t *tmp_keys,
+                             uint32_t *tmp_rows);
+
+/* Sorts doubles ascending (no NaN; -0 before +0); scratch holds n. */
+void lathe__radix_sort_doubles(double *values, double *scratch, size_t n);
 
 /*
- * Sorts doubles ascending, bit for bit what qsort with < would give except
- * that -0 comes before +0; no NaN. Falls back to qsort when the scratch
- * (16 bytes a value) cannot be had.
+ * lathe__radix_sort_doubles with scratch from the context, or qsort in
+ * place when none can be had: the same order but for where -0 and +0 fall.
  */
 void lathe__sort_doubles(lathe_ctx *ctx, double *values, size_t n);
 

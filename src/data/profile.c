@@ -113,7 +113,7 @@ typedef struct work {
     size_t n_tallies;
     /* NUMERIC, DATETIME: a sort of the present values (see sort_present), n_rows each */
     uint64_t *keys, *key_scratch;
-    size_t *items, *item_scratch; /* indices into present_rows */
+    uint32_t *items, *item_scratch; /* indices into present_rows */
     size_t *present_rows;
     double *values, *sorted; /* NUMERIC: the column's present values, in row order and sorted */
 } work;
@@ -332,8 +332,8 @@ static lathe_status sort_space(work *w)
 static size_t rank_present(work *w, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        w->items[i] = i;
-    lathe__radix_sort(w->keys, w->items, count, w->key_scratch, w->item_scratch);
+        w->items[i] = (uint32_t)i; /* lathe_profile_new refuses 2^32 rows or more */
+    lathe__radix_sort_pairs(w->keys, w->items, count, w->key_scratch, w->item_scratch);
     size_t n_rows = w->profile->n_rows, rank = 0;
     for (size_t r = 0; r < n_rows; r++)
         w->ids[r] = SIZE_MAX;
@@ -1037,6 +1037,10 @@ lathe_status lathe_profile_new(lathe_ctx *ctx, const lathe_frame *frame,
         lathe_profile_options_init(&defaults);
         options = &defaults;
     }
+    if (lathe_frame_n_rows(frame) > UINT32_MAX)
+        return lathe__error(err, LATHE_LIMIT,
+                            "cannot describe more than %u rows (this table has %zu)",
+                            (unsigned)UINT32_MAX, lathe_frame_n_rows(frame));
     size_t target;
     lathe_status status = resolve_target(frame, options, &target, err);
     if (status == LATHE_OK)

@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/radix.h"
 #include "model/cart.h"
-#include "model/cart_sort.h"
 #include "model/parallel.h"
 
 #include "core/banned.h"
@@ -209,12 +209,12 @@ static bool code_numbers(code_job *job, size_t f, const double *values, uint32_t
     for (size_t row = 0; ok && row < n; row++) {
         codes[row] = LATHE__CART_MISSING;
         if (!isnan(values[row])) {
-            keys[n_present] = lathe__cart_double_key(values[row]);
+            keys[n_present] = lathe__double_key(values[row]);
             rows[n_present++] = (uint32_t)row;
         }
     }
     if (ok) {
-        lathe__cart_sort_pairs(keys, rows, n_present, keys + n, rows + n);
+        lathe__radix_sort_pairs(keys, rows, n_present, keys + n, rows + n);
         for (size_t i = 0; i < n_present; i++)
             n_levels += i == 0 || keys[i] != keys[i - 1];
         ok = (levels = locked_alloc(job, n_levels, sizeof *levels)) != NULL;

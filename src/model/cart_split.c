@@ -41,8 +41,8 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/radix.h"
 #include "model/cart_internal.h"
-#include "model/cart_sort.h"
 
 #include "core/banned.h"
 
@@ -198,7 +198,7 @@ static size_t groups_sorted(lathe__cart_workspace *ws, const uint32_t *codes, si
             ws->keys[n_keys++] = (uint64_t)code << 32 | (uint32_t)p;
         }
     }
-    lathe__cart_sort_codes(ws->keys, n_keys, bits_for(n_levels), ws->keys_tmp);
+    lathe__radix_sort_codes(ws->keys, n_keys, bits_for(n_levels), ws->keys_tmp);
     for (size_t i = 0; i < n_keys; i++) {
         uint32_t code = (uint32_t)(ws->keys[i] >> 32), p = (uint32_t)ws->keys[i];
         if (i == 0 || code != ws->group_code[n_groups - 1]) {

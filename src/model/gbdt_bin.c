@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/radix.h"
 #include "core/rng.h"
 #include "model/gbdt.h"
 
@@ -143,36 +144,6 @@ static size_t gather_column(const column_sample *s, size_t c, double *out, size_
     return n;
 }
 
-/* ---- sorting: LSD radix sort on the IEEE bits, flipped to sort as unsigned ---- */
-
-static uint64_t sort_key(double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    return (bits >> 63) ? ~bits : bits | (1ull << 63);
-}
-
-static void radix_sort(double *values, double *scratch, size_t n)
-{
-    double *from = values, *to = scratch;
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            count[((sort_key(from[i]) >> shift) & 0xff) + 1]++;
-        if (count[((sort_key(from[0]) >> shift) & 0xff) + 1] == n)
-            continue; /* every key has this byte: the pass would not move anything */
-        for (size_t b = 0; b < 256; b++)
-            count[b + 1] += count[b];
-        for (size_t i = 0; i < n; i++)
-            to[count[(sort_key(from[i]) >> shift) & 0xff]++] = from[i];
-        double *t = from;
-        from = to;
-        to = t;
-    }
-    if (from != values)
-        memcpy(values, from, n * sizeof *values);
-}
-
 /* ---- numeric bins ---- */
 
 static double halfway(double low, double high)
@@ -244,7 +215,7 @@ static void numeric_bins(bin_job *job, size_t slot, size_t c)
         f->n_bins = 0;
         return;
     }
-    radix_sort(v, job->scratch[slot], n);
+    lathe__radix_sort_doubles(v, job->scratch[slot], n);
     size_t m = distinct_values(v, n, counts);
     if (m <= job->max_bin) {
         for (size_t i = 0; i + 1 < m; i++)

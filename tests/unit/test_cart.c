@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/radix.h"
 #include "harness.h"
 #include "lathe/lathe.h"
 #include "model/cart.h"
-#include "model/cart_sort.h"
 #include "model/model.h"
 
 typedef struct problem {
@@ -502,23 +502,23 @@ TEST(radix_sorts_agree_with_order)
         uint32_t code = (uint32_t)(state >> 45); /* 19 bits */
         keys[i] = (uint64_t)code << 32 | (uint32_t)i;
     }
-    lathe__cart_sort_codes(keys, 300, 19, tmp);
+    lathe__radix_sort_codes(keys, 300, 19, tmp);
     for (size_t i = 1; i < 300; i++)
         CHECK(keys[i - 1] >> 32 <= keys[i] >> 32);
     double values[] = {3.5, -1, 0.0, -0.0, 1e300, -1e-300, 2, 2, -7.25};
     for (size_t i = 0; i < 9; i++) {
-        keys[i] = lathe__cart_double_key(values[i]);
+        keys[i] = lathe__double_key(values[i]);
         rows[i] = (uint32_t)i;
     }
     for (size_t i = 9; i < 100; i++) { /* long enough for the radix passes */
-        keys[i] = lathe__cart_double_key((double)(i % 13) - 6.5);
+        keys[i] = lathe__double_key((double)(i % 13) - 6.5);
         rows[i] = (uint32_t)i;
     }
-    lathe__cart_sort_pairs(keys, rows, 100, tmp, tmp_rows);
+    lathe__radix_sort_pairs(keys, rows, 100, tmp, tmp_rows);
     for (size_t i = 1; i < 100; i++) {
         double a = rows[i - 1] < 9 ? values[rows[i - 1]] : (double)(rows[i - 1] % 13) - 6.5;
         double b = rows[i] < 9 ? values[rows[i]] : (double)(rows[i] % 13) - 6.5;
         CHECK_MSG(a <= b, "%g before %g", a, b);
     }
-    CHECK(lathe__cart_double_key(0.0) == lathe__cart_double_key(-0.0));
+    CHECK(lathe__double_key(0.0) == lathe__double_key(-0.0));
 }

@@ -1,7 +1,7 @@
 /*
- * test_radix.c: the radix sort behind the profile's order statistics. Its
- * order is checked against qsort on random keys (with many repeats, so
- * stability shows), and the keys of doubles and int64s against <.
+ * test_radix.c: the radix sorts. Their order is checked against qsort on
+ * random keys (with many repeats, so stability shows) and on doubles, and
+ * the keys of doubles and int64s against <.
  */
 #include <math.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
 
 typedef struct keyed {
     uint64_t key;
-    size_t item;
+    uint32_t item;
 } keyed;
 
 /* By key, then by item: a stable sort of items given in ascending order. */
@@ -31,17 +31,17 @@ static void check_sort(size_t n, uint64_t (*draw)(lathe__rng *), uint64_t seed)
     lathe__rng rng;
     lathe__rng_seed(&rng, seed);
     uint64_t *keys = malloc((n + 1) * sizeof *keys), *key_scratch = malloc((n + 1) * sizeof *keys);
-    size_t *items = malloc((n + 1) * sizeof *items),
-           *item_scratch = malloc((n + 1) * sizeof *items);
+    uint32_t *items = malloc((n + 1) * sizeof *items),
+             *item_scratch = malloc((n + 1) * sizeof *items);
     keyed *expected = malloc((n + 1) * sizeof *expected);
     CHECK(keys && key_scratch && items && item_scratch && expected);
     for (size_t i = 0; i < n; i++) {
         keys[i] = draw(&rng);
-        items[i] = i;
-        expected[i] = (keyed){keys[i], i};
+        items[i] = (uint32_t)i;
+        expected[i] = (keyed){keys[i], (uint32_t)i};
     }
     qsort(expected, n, sizeof *expected, by_key_then_item);
-    lathe__radix_sort(keys, items, n, key_scratch, item_scratch);
+    lathe__radix_sort_pairs(keys, items, n, key_scratch, item_scratch);
     for (size_t i = 0; i < n; i++) {
         if (keys[i] != expected[i].key || items[i] != expected[i].item) {
             CHECK_EQ(keys[i], expected[i].key);
