@@ -29,21 +29,30 @@ double lathe__quantile_sorted(const double *sorted, size_t n, double q)
     return fraction >= 0.5 ? high - diff * (1 - fraction) : low + diff * fraction;
 }
 
-lathe_status lathe__sorted_present(lathe_ctx *ctx, const double *values, size_t n, double **sorted,
-                                   size_t *count, lathe_error *err)
+/* The values of values[0..n) that are not NaN, in order, in a new array (*count of them). */
+static lathe_status copy_present(lathe_ctx *ctx, const double *values, size_t n, double **present,
+                                 size_t *count, lathe_error *err)
 {
-    double *present = lathe__calloc(ctx, n ? n : 1, sizeof *present);
-    if (!present)
+    double *copy = lathe__realloc_array(ctx, NULL, n ? n : 1, sizeof *copy);
+    if (!copy)
         return lathe__error_nomem(err);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isnan(values[i]))
-            present[m++] = values[i];
+            copy[m++] = values[i];
     }
-    lathe__sort_doubles(ctx, present, m);
-    *sorted = present;
+    *present = copy;
     *count = m;
     return LATHE_OK;
+}
+
+lathe_status lathe__sorted_present(lathe_ctx *ctx, const double *values, size_t n, double **sorted,
+                                   size_t *count, lathe_error *err)
+{
+    lathe_status status = copy_present(ctx, values, n, sorted, count, err);
+    if (status == LATHE_OK)
+        lathe__sort_doubles(ctx, *sorted, *count);
+    return status;
 }
 
 /* The middle of three values. */
@@ -105,14 +114,11 @@ static void select_kth(lathe_ctx *ctx, double *values, size_t n, size_t k)
 lathe_status lathe__median_present(lathe_ctx *ctx, const double *values, size_t n, double *median,
                                    size_t *count, lathe_error *err)
 {
-    double *present = lathe__realloc_array(ctx, NULL, n ? n : 1, sizeof *present);
-    if (!present)
-        return lathe__error_nomem(err);
+    double *present = NULL;
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isnan(values[i]))
-            present[m++] = values[i];
-    }
+    lathe_status status = copy_present(ctx, values, n, &present, &m, err);
+    if (status != LATHE_OK)
+        return status;
     *count = m;
     *median = NAN;
     if (m) {
