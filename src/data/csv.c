@@ -538,10 +538,10 @@ static __attribute__((noinline)) const char *simple_quoted_field(csv_reader *r, 
  * plain_fields for a number row: a field that scans as a number, in a
  * column that takes numbers, goes straight to the row's values; any other
  * is kept as a cell for the builder. The loop is laid out for the
- * commonest field, 1 to 8 digits with at most one point and a minus sign
- * or none, whose end is in the separator map: that
- * path runs straight through, with its state in registers (the map as two
- * scalars) and everything else out of its way.
+ * commonest field (up to 8 digits with at most one point, perhaps after a
+ * minus sign, ending inside the separator map): that path runs straight
+ * through, with its state in registers (the map as two scalars) and
+ * everything else out of its way.
  */
 static __attribute__((noinline)) size_t number_fields(csv_reader *r, size_t column, size_t keep,
                                                       enum field_end *end)
