@@ -111,6 +111,31 @@ static void select_kth(lathe_ctx *ctx, double *values, size_t n, size_t k)
     }
 }
 
+/* lathe__select_positions on values[lo..hi) for positions[a..b), all in [lo, hi). */
+static void select_range(lathe_ctx *ctx, double *values, size_t lo, size_t hi,
+                         const size_t *positions, size_t a, size_t b)
+{
+    while (a < b) {
+        size_t mid = a + (b - a) / 2, k = positions[mid];
+        select_kth(ctx, values + lo, hi - lo, k - lo);
+        size_t left_end = mid, right_start = mid + 1; /* repeats of k are in place now */
+        while (left_end > a && positions[left_end - 1] >= k)
+            left_end--;
+        while (right_start < b && positions[right_start] <= k)
+            right_start++;
+        select_range(ctx, values, lo, k, positions, a, left_end);
+        lo = k + 1; /* the right half, without recursing */
+        a = right_start;
+    }
+}
+
+void lathe__select_positions(lathe_ctx *ctx, double *values, size_t n, const size_t *positions,
+                             size_t count)
+{
+    if (n > 1 && count)
+        select_range(ctx, values, 0, n, positions, 0, count);
+}
+
 lathe_status lathe__median_present(lathe_ctx *ctx, const double *values, size_t n, double *median,
                                    size_t *count, lathe_error *err)
 {

@@ -148,6 +148,14 @@ double lathe__quantile_sorted(const double *sorted, size_t n, double q);
 /* The non-NaN values of values[0..n), sorted, in a new array (*count of them). */
 lathe_status lathe__sorted_present(lathe_ctx *ctx, const double *values, size_t n, double **sorted,
                                    size_t *count, lathe_error *err);
+/*
+ * Puts the order statistics at the ascending positions[0..count) (each < n)
+ * of values[0..n) (no NaN) in their places, as sorting would, and each
+ * stretch between two of them between their values: a selection on each
+ * side of the middle position, so about n log(count) steps, not a sort.
+ */
+void lathe__select_positions(lathe_ctx *ctx, double *values, size_t n, const size_t *positions,
+                             size_t count);
 /* numpy's median of the values that are not NaN (the middle pair's mean when even); *count of
  * them, and NaN when there are none. */
 lathe_status lathe__median_present(lathe_ctx *ctx, const double *values, size_t n, double *median,

@@ -896,3 +896,32 @@ TEST(median_by_selection_matches_the_sorted_median)
         }
     }
 }
+
+/* Selected order statistics sit where sorting puts them, repeated positions and all. */
+TEST(selected_positions_hold_the_sorted_values)
+{
+    enum { MAX_N = 4000 };
+    static double values[MAX_N], sorted[MAX_N];
+    static const size_t sizes[] = {2, 5, 10, 11, 97, 4000};
+    uint64_t state = 11;
+    for (size_t s = 0; s < N(sizes); s++) {
+        size_t n = sizes[s], positions[9];
+        for (size_t i = 0; i < n; i++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            values[i] = s % 2 ? (double)(state >> 62) : (double)(state >> 40) / 7.0;
+            sorted[i] = values[i];
+        }
+        qsort(sorted, n, sizeof *sorted, by_value);
+        for (size_t b = 1; b < 10; b++)
+            positions[b - 1] = (n - 1) * b / 10; /* repeats when n is small */
+        lathe__select_positions(context(), values, n, positions, 9);
+        for (size_t b = 0; b < 9; b++) {
+            size_t k = positions[b];
+            CHECK_EQ(values[k], sorted[k]);
+            for (size_t i = 0; i < n && !harness_failed_now(); i++) {
+                if (i < k ? values[i] > values[k] : i > k && values[i] < values[k])
+                    CHECK(!"a value on the wrong side of a selected position");
+            }
+        }
+    }
+}
