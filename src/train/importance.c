@@ -34,14 +34,8 @@ static double accuracy(void *user, const double *y, const double *predicted, siz
 {
     (void)user;
     size_t right = 0;
-    for (size_t r = 0; r < n_rows; r++) {
-        const double *row = predicted + r * n_outputs;
-        size_t best = 0;
-        for (size_t k = 1; k < n_outputs; k++)
-            if (row[k] > row[best])
-                best = k;
-        right += (double)best == y[r];
-    }
+    for (size_t r = 0; r < n_rows; r++)
+        right += (double)lathe__argmax(predicted + r * n_outputs, n_outputs) == y[r];
     return n_rows ? (double)right / (double)n_rows : 0;
 }
 

@@ -71,4 +71,14 @@ lathe_status lathe__model_targets(const lathe_model *model, const lathe_frame *f
 lathe_status lathe__model_labeled_matrix(const lathe_model *model, const lathe_frame *data,
                                          lathe__matrix *x, double **y, lathe_error *err);
 
+/* The index of a row's largest output, the first of equal ones: its predicted class. */
+static inline size_t lathe__argmax(const double *row, size_t n)
+{
+    size_t best = 0;
+    for (size_t k = 1; k < n; k++)
+        if (row[k] > row[best])
+            best = k;
+    return best;
+}
+
 #endif

@@ -34,14 +34,8 @@ static lathe_status check_kinds(const lathe_model *model, const lathe_frame *dat
 
 static void argmax_rows(const double *proba, size_t n_rows, size_t n_classes, int32_t *labels)
 {
-    for (size_t r = 0; r < n_rows; r++) {
-        const double *row = proba + r * n_classes;
-        size_t best = 0;
-        for (size_t c = 1; c < n_classes; c++)
-            if (row[c] > row[best])
-                best = c;
-        labels[r] = (int32_t)best;
-    }
+    for (size_t r = 0; r < n_rows; r++)
+        labels[r] = (int32_t)lathe__argmax(proba + r * n_classes, n_classes);
 }
 
 lathe_status lathe_model_predict(const lathe_model *model, const lathe_frame *data, double *out,
