@@ -119,26 +119,19 @@ static inline uint32_t lathe__eight_digits_value(uint64_t word)
 static inline bool lathe__short_decimal(uint64_t bytes, size_t length, double *value)
 {
     uint64_t word = bytes << (8 * (8 - length)) | lathe__zero_fill[length];
-    if (lathe__all_digits(word)) { /* an integer, the commonest cell: no point to cut out */
+    uint64_t flags = lathe__non_digits(word);
+    if (flags == 0) { /* an integer, the commonest cell: no point to cut out */
         *value = (double)lathe__eight_digits_value(word);
         return true;
     }
-    uint64_t points = word ^ LATHE__EIGHT('.');
-    points =
-        (points - LATHE__EIGHT(0x01)) & ~points & LATHE__EIGHT(0x80); /* lowest bit set is exact */
-    /* With a point at byte k, bytes below it move up one over it; without one
-     * k comes out as 7 and the result is not used. */
-    unsigned k = (unsigned)__builtin_ctzll(points | UINT64_C(1) << 63) / 8;
-    uint64_t below = (UINT64_C(1) << (8 * k)) - 1;
-    uint64_t joined = (word & below) << 8 | (word & ~below << 8) | '0';
-    uint64_t digits = points ? joined : word;
-    unsigned n_fraction = points ? 7 - k : 0;
-    if (!lathe__all_digits(digits) || (points && length < 2))
+    /* The first non-digit (the lowest flag, which is exact) may only be the
+     * point, at byte k: the bytes below it move up one over it. */
+    unsigned shift = (unsigned)__builtin_ctzll(flags) & 56; /* 8 k */
+    uint64_t below = (UINT64_C(1) << shift) - 1;
+    uint64_t digits = (word & below) << 8 | (word & ~below << 8) | '0';
+    if ((uint8_t)(word >> shift) != '.' || !lathe__all_digits(digits) || length < 2)
         return false;
-    /* Integers skip the division: the same result, and its latency was most
-     * of the cost of a short cell. The branch goes one way in most columns. */
-    double number = (double)lathe__eight_digits_value(digits);
-    *value = points ? number / lathe__exact_pow10[n_fraction] : number;
+    *value = (double)lathe__eight_digits_value(digits) / lathe__exact_pow10[7 - shift / 8];
     return true;
 }
 
