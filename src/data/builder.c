@@ -42,21 +42,6 @@
  * pages, and the TLB misses cost more than parsing the cells. */
 #define STAGE_ROWS 8
 
-/* Slots of an early categorical column's memo (see category_memo). */
-#define MEMO_SLOTS 64
-
-/*
- * The code of a value of 1 to 8 bytes, kept by the value's bytes: most
- * categorical cells are that short, and finding them here costs a
- * multiply and a compare instead of a call into the dictionary. A slot
- * with length 0 is empty.
- */
-typedef struct category_memo {
-    uint64_t word; /* the value's bytes, as value_word packs them */
-    uint32_t length;
-    int32_t id;
-} category_memo;
-
 static const char *const default_missing_tokens[] = {"", "NA", "N/A", "NaN", "null", "?"};
 
 typedef struct column_state {
@@ -82,7 +67,7 @@ typedef struct column_state {
     size_t last_row; /* 1 + the row of the last cell given, so a row's cells are counted once */
 
     bool early; /* certainly categorical from its first present value on: built in pass 1 */
-    category_memo *memo;   /* early: codes of short values met so far */
+    lathe__category_memo *memo; /* early: codes of short values met so far */
     bool plain_categories; /* early, and nothing else to note of its values (first_pass_cell) */
 
     /* pass 2 */
@@ -119,8 +104,10 @@ struct lathe__builder {
     column_state *columns;
     size_t n_columns;
     size_t columns_capacity;
-    /* numeric_ok of each column, side by side for the number-row fast path. */
+    /* For the number-row fast path, side by side: numeric_ok of each
+     * column, and the memo of each whose cells are plain categories. */
     bool *numeric_ok;
+    lathe__category_memo **memos;
     lathe__interner names;
 
     int pass;
@@ -273,6 +260,7 @@ void lathe__builder_free(lathe__builder *b)
     lathe__pages_release(b->ctx, b->block);
     lathe__free(b->ctx, b->columns);
     lathe__free(b->ctx, b->numeric_ok);
+    lathe__free(b->ctx, b->memos);
     lathe__free(b->ctx, b->stage);
     lathe__interner_release(&b->names);
     lathe__free(b->ctx, b);
@@ -490,11 +478,16 @@ static lathe_status new_column(lathe__builder *b, const char *name, size_t lengt
         return error_at(b, err, LATHE_PARSE, "column name is not valid UTF-8 (byte %zu)", bad + 1);
     if (!storage_fits(b, b->row_capacity, b->n_columns + 1))
         return memory_limit_error(b, err);
-    void *columns = b->columns, *numeric_ok = b->numeric_ok;
+    void *columns = b->columns, *numeric_ok = b->numeric_ok, *memos = b->memos;
     size_t capacity = b->columns_capacity;
     if (!lathe__grow(b->ctx, &numeric_ok, &capacity, b->n_columns + 1, sizeof(bool)))
         return lathe__error_nomem(err);
     b->numeric_ok = numeric_ok;
+    capacity = b->columns_capacity;
+    if (!lathe__grow(b->ctx, &memos, &capacity, b->n_columns + 1, sizeof(lathe__category_memo *)))
+        return lathe__error_nomem(err);
+    b->memos = memos;
+    b->memos[b->n_columns] = NULL;
     if (!lathe__grow(b->ctx, &columns, &b->columns_capacity, b->n_columns + 1,
                      sizeof(column_state)))
         return lathe__error_nomem(err);
@@ -758,7 +751,7 @@ static lathe_status early_category(lathe__builder *b, column_state *c, const cha
         if (!c->codes)
             return lathe__error_nomem(err);
         memset(c->codes, 0xff, b->row_capacity * sizeof *c->codes); /* -1: missing */
-        c->memo = lathe__calloc(b->ctx, MEMO_SLOTS, sizeof *c->memo);
+        c->memo = lathe__calloc(b->ctx, LATHE__MEMO_SLOTS, sizeof *c->memo);
         if (!c->memo)
             return lathe__error_nomem(err);
         c->early = true;
@@ -990,31 +983,14 @@ static bool takes_scanned(const lathe__builder *b)
     return b->scanned_numbers_count && b->limits.max_cell_bytes >= LATHE__SCAN_NUMBER_BYTES;
 }
 
-/*
- * The bytes of a value of 1 to 8 bytes in one word, without reading past
- * it: two overlapping 4-byte reads, or under 4 bytes the first, middle and
- * last byte, which are all of them. With the length, the word is the value.
- */
-static inline uint64_t value_word(const char *text, size_t length)
-{
-    if (length >= 4) {
-        uint32_t low, high;
-        memcpy(&low, text, 4);
-        memcpy(&high, text + length - 4, 4);
-        return (uint64_t)low | (uint64_t)high << 32;
-    }
-    return (uint64_t)(unsigned char)text[0] << 16 | (uint64_t)(unsigned char)text[length / 2] << 8 |
-           (unsigned char)text[length - 1];
-}
-
 /* put_category for an early column, through its memo when the value is short. */
 static lathe_status put_early_category(lathe__builder *b, column_state *c, const char *text,
                                        size_t length, lathe_error *err)
 {
-    if (length > 8)
+    if (length > LATHE__MEMO_MAX_BYTES)
         return put_category(b, c, text, length, err);
-    uint64_t word = value_word(text, length);
-    category_memo *m = &c->memo[((word ^ length) * UINT64_C(0x9e3779b97f4a7c15)) >> 58];
+    uint64_t word = lathe__memo_word(text, length);
+    lathe__category_memo *m = lathe__memo_slot(c->memo, word, length);
     if (m->length == length && m->word == word) {
         c->codes[b->row] = m->id;
         c->counts[m->id]++;
@@ -1022,7 +998,8 @@ static lathe_status put_early_category(lathe__builder *b, column_state *c, const
     }
     lathe_status status = put_category(b, c, text, length, err);
     if (status == LATHE_OK)
-        *m = (category_memo){.word = word, .length = (uint32_t)length, .id = c->codes[b->row]};
+        *m = (lathe__category_memo){
+            .word = word, .length = (uint32_t)length, .id = c->codes[b->row]};
     return status;
 }
 
@@ -1052,8 +1029,12 @@ static lathe_status first_pass_cell(lathe__builder *b, size_t i, const lathe__ce
         return put_early_category(b, c, text, length, err);
     }
     lathe_status status = string_cell(b, i, text, length, true, err);
-    /* Only ever false to true: early is set once, the others only cleared. */
+    /* Only ever false to true: early is set once, the others only cleared.
+     * From then on a value in the memo needs nothing but its code, so
+     * number rows may take it from there (lathe__row_rest.hits). */
     c->plain_categories = c->early && !c->boolean_ok && !c->datetime_ok && !c->closed;
+    if (c->plain_categories)
+        b->memos[i] = c->memo;
     /* The general path stored into the column (a number, or NaN for a
      * missing cell); the stage, written later, must say the same. */
     if (status == LATHE_OK && c->values)
@@ -1114,22 +1095,32 @@ lathe_status lathe__builder_number_row(lathe__builder *b, lathe__number_row *row
 {
     row->values = NULL;
     row->numeric = b->numeric_ok;
+    row->memos = b->memos;
     if (b->pass != 1 || !takes_scanned(b))
         return LATHE_OK;
     return begin_text_row(b, &row->values, err);
 }
 
 lathe_status lathe__builder_end_number_row(lathe__builder *b, const lathe__number_row *row,
-                                           const lathe__cell *others, const size_t *columns,
-                                           size_t n_others, size_t n_cells, lathe_error *err)
+                                           const lathe__row_rest *rest, size_t n_cells,
+                                           lathe_error *err)
 {
     if (n_cells != b->n_columns)
         return error_at(b, err, LATHE_PARSE, "expected %zu fields, found %zu", b->n_columns,
                         n_cells);
-    for (size_t k = 0; k < n_others; k++) {
-        lathe_status status = first_pass_cell(b, columns[k], &others[k], row->values, err);
+    for (size_t k = 0; k < rest->n_others; k++) {
+        lathe_status status =
+            first_pass_cell(b, rest->columns[k], &rest->others[k], row->values, err);
         if (status != LATHE_OK)
             return status;
+    }
+    /* What put_early_category does for a value its memo holds. */
+    for (size_t k = 0; k < rest->n_hits; k++) {
+        const lathe__memo_hit *hit = &rest->hits[k];
+        column_state *c = &b->columns[hit->column];
+        c->text_bytes += hit->length;
+        c->codes[b->row] = hit->id;
+        c->counts[hit->id]++;
     }
     return end_text_row(b, n_cells, err);
 }

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "data/category_memo.h"
 #include "lathe/read.h"
 
 typedef struct lathe__builder lathe__builder;
@@ -106,24 +107,44 @@ size_t lathe__builder_current_column(const lathe__builder *builder);
 /*
  * The fastest path, for pass 1 of rows that are mostly numbers: the reader
  * writes each cell that it scanned as a number (lathe__field_number) and
- * whose column has numeric[column] straight to values[column], and hands
- * every other cell, with its column, to lathe__builder_end_number_row,
- * which takes them as lathe__builder_text_row would and ends the row. No
- * cell goes through both. `values` is NULL when this path is off (pass 2,
- * or missing tokens that look like numbers); use lathe__builder_text_row
- * then. Asking again for the same row gives the same place, so a record
- * may be split twice.
+ * whose column has numeric[column] straight to values[column]. A cell of
+ * 1 to 8 bytes in a column with a memo (memos[column] not NULL: the column
+ * is categorical, and a value known to its memo needs nothing but its code)
+ * that the memo holds becomes a hit. Every other cell is handed, with its
+ * column, to lathe__builder_end_number_row, which takes the others as
+ * lathe__builder_text_row would, applies the hits, and ends the row. No
+ * cell goes through two of these ways. `values` is NULL when this path is
+ * off (pass 2, or missing tokens that look like numbers); use
+ * lathe__builder_text_row then. Asking again for the same row gives the
+ * same place, so a record may be split twice.
  */
 typedef struct lathe__number_row {
     double *values;
     const bool *numeric;
+    lathe__category_memo *const *memos;
 } lathe__number_row;
+
+/* A number row's cell whose code its column's memo gave. */
+typedef struct lathe__memo_hit {
+    size_t column;
+    int32_t id;
+    uint32_t length;
+} lathe__memo_hit;
+
+/* What a number row leaves to lathe__builder_end_number_row. */
+typedef struct lathe__row_rest {
+    const lathe__cell *others;
+    const size_t *columns; /* the column of each of the others */
+    size_t n_others;
+    const lathe__memo_hit *hits;
+    size_t n_hits;
+} lathe__row_rest;
 
 lathe_status lathe__builder_number_row(lathe__builder *builder, lathe__number_row *row,
                                        lathe_error *err);
 lathe_status lathe__builder_end_number_row(lathe__builder *builder, const lathe__number_row *row,
-                                           const lathe__cell *others, const size_t *columns,
-                                           size_t n_others, size_t n_cells, lathe_error *err);
+                                           const lathe__row_rest *rest, size_t n_cells,
+                                           lathe_error *err);
 
 /* Ends a row; cells not given in it become missing (or 0 if sparse). */
 lathe_status lathe__builder_end_row(lathe__builder *builder, lathe_error *err);

@@ -101,6 +101,8 @@ typedef struct csv_reader {
     const char **cell_starts;
     size_t *other_columns;
     size_t n_others;
+    lathe__memo_hit *hits; /* a number row's categories that their memos knew */
+    size_t n_hits;
     size_t cells_capacity;
     lathe__number_row number_row; /* values is NULL but while a number row is split */
     bool others_only;             /* the builder is taking a number row's other cells */
@@ -488,10 +490,35 @@ static inline size_t cell_slot(csv_reader *r, size_t column)
     return r->n_others++;
 }
 
-/* A field of a number row that is not a number for its column: a cell for the builder. */
+/* A number row's category of 1 to 8 bytes that its column's memo knows:
+ * noted as a hit instead of becoming a cell. The 8 bytes at text must be
+ * readable (NUMBER_MARGIN bytes from a field's start are). */
+static inline bool memo_hit(csv_reader *r, size_t column, const char *text, size_t length)
+{
+    lathe__category_memo *memo = r->number_row.memos[column];
+    if (!memo || length - 1 >= LATHE__MEMO_MAX_BYTES)
+        return false;
+    uint64_t eight_bytes;
+    memcpy(&eight_bytes, text, sizeof eight_bytes);
+    int32_t id = lathe__memo_find(memo, lathe__memo_word_of(eight_bytes, length), length);
+    if (id < 0)
+        return false;
+    r->hits[r->n_hits++] =
+        (lathe__memo_hit){.column = column, .id = id, .length = (uint32_t)length};
+    return true;
+}
+
+/* A field of a number row that is not a number for its column: a hit, or a cell for the builder. */
 static __attribute__((noinline)) void number_row_field(csv_reader *r, size_t column,
                                                        const char *start, const char *stop)
 {
+    if (!r->number_row.numeric[column]) {
+        const char *text_end = stop; /* as plain_field cuts a text */
+        while (text_end > start && is_blank(text_end[-1], r->delimiter))
+            text_end--;
+        if (memo_hit(r, column, start, (size_t)(text_end - start)))
+            return;
+    }
     size_t slot = cell_slot(r, column);
     plain_field(r, start, stop, true, &r->cells[slot]);
     r->cell_starts[slot] = start;
@@ -528,6 +555,8 @@ static __attribute__((noinline)) const char *simple_quoted_field(csv_reader *r, 
     char after = q[1];
     if (after != r->delimiter && after != '\n' && after != '\r')
         return NULL;
+    if (memo_hit(r, column, open + 1, (size_t)(q - open - 1)))
+        return q + 1;
     size_t slot = cell_slot(r, column);
     r->cells[slot] = (lathe__cell){.text = open + 1, .length = (size_t)(q - open - 1)};
     r->cell_starts[slot] = open;
@@ -657,7 +686,7 @@ static lathe_status reserve_cells(csv_reader *r, size_t n, lathe_error *err)
         return LATHE_OK;
     size_t capacity = r->cells_capacity;
     void *cells = r->cells, *scratch_at = r->scratch_at, *cell_starts = r->cell_starts;
-    void *other_columns = r->other_columns;
+    void *other_columns = r->other_columns, *hits = r->hits;
     if (!lathe__grow(r->ctx, &cells, &capacity, n, sizeof *r->cells))
         return lathe__error_nomem(err);
     r->cells = cells;
@@ -673,6 +702,10 @@ static lathe_status reserve_cells(csv_reader *r, size_t n, lathe_error *err)
     if (!lathe__grow(r->ctx, &other_columns, &capacity, n, sizeof *r->other_columns))
         return lathe__error_nomem(err);
     r->other_columns = other_columns;
+    capacity = r->cells_capacity;
+    if (!lathe__grow(r->ctx, &hits, &capacity, n, sizeof *r->hits))
+        return lathe__error_nomem(err);
+    r->hits = hits;
     r->cells_capacity = capacity;
     return LATHE_OK;
 }
@@ -688,7 +721,7 @@ static lathe_status split_record(csv_reader *r, size_t keep, size_t *n_found, la
     r->record_line = r->line;
     r->record_line_start = r->line_start;
     r->scratch_length = 0;
-    r->n_others = 0;
+    r->n_others = r->n_hits = 0;
     enum field_end end = FIELD_MORE;
     size_t column = 0;
     lathe__cell extra;
@@ -898,7 +931,7 @@ static lathe_status read_record(csv_reader *r, lathe_error *err)
         r->record = r->p;
         r->record_line = r->line;
         r->record_line_start = r->line_start;
-        r->n_others = 0;
+        r->n_others = r->n_hits = 0;
         r->in_record = r->others_only = true;
         status = lathe__builder_number_row(r->builder, &r->number_row, err);
         r->in_record = r->others_only = false;
@@ -915,10 +948,14 @@ static lathe_status read_record(csv_reader *r, lathe_error *err)
         return record_too_long(r, err, r->record_line, r->record_line_start, r->record);
     r->in_record = true;
     r->others_only = row.values != NULL;
-    if (row.values)
-        status = lathe__builder_end_number_row(r->builder, &row, r->cells, r->other_columns,
-                                               r->n_others, n, err);
-    else
+    if (row.values) {
+        lathe__row_rest rest = {.others = r->cells,
+                                .columns = r->other_columns,
+                                .n_others = r->n_others,
+                                .hits = r->hits,
+                                .n_hits = r->n_hits};
+        status = lathe__builder_end_number_row(r->builder, &row, &rest, n, err);
+    } else
         status = lathe__builder_text_row(r->builder, r->cells, n, err);
     r->in_record = r->others_only = false;
     if (status != LATHE_OK)
@@ -1068,6 +1105,7 @@ out:
     lathe__free(ctx, r.scratch_at);
     lathe__free(ctx, r.cell_starts);
     lathe__free(ctx, r.other_columns);
+    lathe__free(ctx, r.hits);
     lathe__free(ctx, r.scratch);
     lathe__free(ctx, r.buffer);
     return status;

@@ -613,6 +613,49 @@ TEST(short_categories_keep_their_codes)
     lathe_frame_free(f);
 }
 
+/* In number rows the reader takes known short categories from the memo
+ * itself (lathe__row_rest.hits); read_text also splits records again at
+ * small windows' ends, which must not count a category twice. */
+TEST(categories_from_the_memo_are_counted_once)
+{
+    static const char *const fields[] = {"\"Ideal\"",     "Ideal", "Ideal  ", "\"Premium\"",
+                                         "\"Very Good\"", "7",     "\"7\"",   "NA"};
+    const size_t n_fields = sizeof fields / sizeof fields[0];
+    static const int category_of[] = {0, 0, 0, 1, 2, 3, 3, -1}; /* -1: missing */
+    size_t expected[4] = {0};
+    char text[32768];
+    size_t n = (size_t)snprintf(text, sizeof text, "cut,carat,code,price\n");
+    for (size_t i = 0; i < 600; i++) {
+        size_t pick = (i * 5 + i / 7) % n_fields;
+        if (category_of[pick] >= 0)
+            expected[category_of[pick]]++;
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s,0.%02zu,\"%c\",%zu\n", fields[pick],
+                              i % 100, (char)('a' + i % 3), 300 + i);
+    }
+    lathe_frame *f;
+    lathe_error err;
+    CHECK_OK(read_text(text, NULL, &f, &err), err);
+    CHECK_EQ(lathe_frame_n_rows(f), 600);
+    CHECK_EQ(lathe_frame_column_kind(f, 0), LATHE_KIND_CATEGORICAL);
+    CHECK_EQ(lathe_frame_n_categories(f, 0), 4);
+    static const char *const names[] = {"Ideal", "Premium", "Very Good", "7"};
+    size_t counted = 0;
+    for (size_t k = 0; k < 4; k++) {
+        int32_t code = -1;
+        for (size_t c = 0; c < 4; c++)
+            if (strcmp(lathe_frame_category_name(f, 0, (int32_t)c), names[k]) == 0)
+                code = (int32_t)c;
+        CHECK(code >= 0);
+        CHECK_EQ(lathe_frame_category_count(f, 0, code), expected[k]);
+        counted += expected[k];
+    }
+    CHECK_EQ(lathe_frame_column_missing(f, 0), 600 - counted);
+    CHECK_EQ(lathe_frame_column_kind(f, 2), LATHE_KIND_CATEGORICAL);
+    CHECK_EQ(lathe_frame_category_count(f, 2, lathe_frame_category(f, 2, 0)), 200);
+    CHECK_EQ(lathe_frame_numeric(f, 3, 599), 899.0);
+    lathe_frame_free(f);
+}
+
 /* Random records of every kind of field, to cross the default window many times over. */
 static char *random_table(size_t n_rows, uint64_t seed)
 {
