@@ -710,6 +710,15 @@ static lathe_status reserve_cells(csv_reader *r, size_t n, lathe_error *err)
     return LATHE_OK;
 }
 
+/* Before a record: its start, for messages, and no cells yet. */
+static inline void begin_record(csv_reader *r)
+{
+    r->record = r->p;
+    r->record_line = r->line;
+    r->record_line_start = r->line_start;
+    r->n_others = r->n_hits = 0;
+}
+
 /*
  * Splits the record at r->p into r->cells, leaving r->p after its line end.
  * Fields past `keep` are counted in *n_found but not kept. A record that
@@ -717,11 +726,8 @@ static lathe_status reserve_cells(csv_reader *r, size_t n, lathe_error *err)
  */
 static lathe_status split_record(csv_reader *r, size_t keep, size_t *n_found, lathe_error *err)
 {
-    r->record = r->p;
-    r->record_line = r->line;
-    r->record_line_start = r->line_start;
+    begin_record(r);
     r->scratch_length = 0;
-    r->n_others = r->n_hits = 0;
     enum field_end end = FIELD_MORE;
     size_t column = 0;
     lathe__cell extra;
@@ -922,20 +928,51 @@ static lathe_status fields_error(const csv_reader *r, lathe_error *err, size_t f
     return fail_at(r, err, LATHE_PARSE, r->record_line, r->record_line_start, r->record, message);
 }
 
+/* Pass 1 takes numbers as number rows (lathe__builder_number_row) unless told not to. */
+static inline bool number_rows_on(const csv_reader *r)
+{
+    return r->scan_numbers && !r->input->text_rows_only;
+}
+
+/* Asks the builder for the place of the record about to be split as a number row. */
+static lathe_status begin_number_row(csv_reader *r, lathe_error *err)
+{
+    begin_record(r);
+    /* A message now (no room for the row) is about the record ahead. */
+    r->in_record = r->others_only = true;
+    lathe_status status = lathe__builder_number_row(r->builder, &r->number_row, err);
+    r->in_record = r->others_only = false;
+    return status;
+}
+
+/* Hands a number row's other cells and memo hits to the builder, ending the row. */
+static lathe_status end_number_row(csv_reader *r, const lathe__number_row *row, size_t n,
+                                   lathe_error *err)
+{
+    lathe__row_rest rest = {.others = r->cells,
+                            .columns = r->other_columns,
+                            .n_others = r->n_others,
+                            .hits = r->hits,
+                            .n_hits = r->n_hits};
+    r->in_record = r->others_only = true;
+    lathe_status status = lathe__builder_end_number_row(r->builder, row, &rest, n, err);
+    r->in_record = r->others_only = false;
+    return status;
+}
+
+/* After a record the builder took: errors that end the row point at it. */
+static inline void end_record(csv_reader *r)
+{
+    r->cell_line = r->record_line;
+    r->cell_start = r->cell_line_start = r->record;
+}
+
 static lathe_status read_record(csv_reader *r, lathe_error *err)
 {
     size_t n;
     lathe_status status = LATHE_OK;
-    if (r->scan_numbers && !r->input->text_rows_only) {
-        /* A message now (no room for the row) is about the record ahead. */
-        r->record = r->p;
-        r->record_line = r->line;
-        r->record_line_start = r->line_start;
-        r->n_others = r->n_hits = 0;
-        r->in_record = r->others_only = true;
-        status = lathe__builder_number_row(r->builder, &r->number_row, err);
-        r->in_record = r->others_only = false;
-    }
+    if (number_rows_on(r))
+        status = begin_number_row(r, err);
     if (status == LATHE_OK)
         status = next_record(r, r->n_fields, &n, err);
     lathe__number_row row = r->number_row;
@@ -946,23 +983,66 @@ static lathe_status read_record(csv_reader *r, lathe_error *err)
         return fields_error(r, err, n);
     if ((size_t)(r->p - r->record) > r->options->limits.max_line_bytes)
         return record_too_long(r, err, r->record_line, r->record_line_start, r->record);
-    r->in_record = true;
-    r->others_only = row.values != NULL;
     if (row.values) {
-        lathe__row_rest rest = {.others = r->cells,
-                                .columns = r->other_columns,
-                                .n_others = r->n_others,
-                                .hits = r->hits,
-                                .n_hits = r->n_hits};
-        status = lathe__builder_end_number_row(r->builder, &row, &rest, n, err);
-    } else
+        status = end_number_row(r, &row, n, err);
+    } else {
+        r->in_record = true;
         status = lathe__builder_text_row(r->builder, r->cells, n, err);
-    r->in_record = r->others_only = false;
+        r->in_record = false;
+    }
     if (status != LATHE_OK)
         return status;
-    r->cell_line = r->record_line;
-    r->cell_start = r->cell_line_start = r->record; /* for errors that end the row */
+    end_record(r);
     return LATHE_OK;
+}
+
+/* Counts a record read, telling the progress callback every so often. */
+static inline lathe_status count_record(csv_reader *r, size_t *rows, lathe_error *err)
+{
+    if (++*rows % PROGRESS_ROWS != 0)
+        return LATHE_OK;
+    lathe__builder *b = r->builder;
+    double input = (double)(r->size - r->data_offset);
+    double before = lathe__builder_pass(b) == 2 ? input : 0.0;
+    if (lathe__progress(r->ctx, "read", before + (double)(offset_of(r, r->p) - r->data_offset),
+                        input * lathe__builder_pass(b)))
+        return lathe__error(err, LATHE_CANCELED, "%s: reading canceled", r->input->name);
+    return LATHE_OK;
+}
+
+/*
+ * read_records' loop for the commonest records: number rows that
+ * number_fields splits whole, well inside the window, with none of
+ * read_record's general steps. Stops at the first record that needs more
+ * (a blank line, a field for next_field, a short or long record, the
+ * window's end), leaving r->p at its start for read_record.
+ */
+static lathe_status number_records(csv_reader *r, size_t *rows, lathe_error *err)
+{
+    const size_t n_fields = r->n_fields, max_bytes = r->options->limits.max_line_bytes;
+    for (;;) {
+        if (r->end - r->p < NUMBER_MARGIN || *r->p == '\n' || *r->p == '\r')
+            return LATHE_OK;
+        lathe_status status = begin_number_row(r, err);
+        if (status != LATHE_OK || !r->number_row.values)
+            return status;
+        enum field_end end = FIELD_MORE;
+        size_t n = number_fields(r, 0, n_fields, &end);
+        lathe__number_row row = r->number_row;
+        r->number_row.values = NULL;
+        /* Whole only if its line end is in the window: "\r" may be half of "\r\n". */
+        if (end != FIELD_END_RECORD || n != n_fields || (r->p == r->end && !r->at_eof)) {
+            rewind_record(r);
+            return LATHE_OK;
+        }
+        if ((size_t)(r->p - r->record) > max_bytes)
+            return record_too_long(r, err, r->record_line, r->record_line_start, r->record);
+        if ((status = end_number_row(r, &row, n, err)) != LATHE_OK)
+            return status;
+        end_record(r);
+        if ((status = count_record(r, rows, err)) != LATHE_OK)
+            return status;
+    }
 }
 
 static lathe_status read_records(csv_reader *r, uint64_t first, size_t first_line, lathe_error *err)
@@ -972,19 +1052,20 @@ static lathe_status read_records(csv_reader *r, uint64_t first, size_t first_lin
         return status;
     size_t rows = 0;
     r->scan_numbers = !r->numbers_split && lathe__builder_pass(r->builder) == 1;
-    double input = (double)(r->size - r->data_offset);
-    double total = input * lathe__builder_pass(r->builder);
-    double before = lathe__builder_pass(r->builder) == 2 ? input : 0.0;
     for (;;) {
         bool more;
         if ((status = skip_blank_lines(r, &more, err)) != LATHE_OK || !more)
             return status;
-        if ((status = read_record(r, err)) != LATHE_OK)
+        if (number_rows_on(r)) {
+            const char *at = r->p;
+            if ((status = number_records(r, &rows, err)) != LATHE_OK)
+                return status;
+            if (r->p != at)
+                continue; /* blank lines or the input's end may come next */
+        }
+        if ((status = read_record(r, err)) != LATHE_OK ||
+            (status = count_record(r, &rows, err)) != LATHE_OK)
             return status;
-        if (++rows % PROGRESS_ROWS == 0 &&
-            lathe__progress(r->ctx, "read", before + (double)(offset_of(r, r->p) - r->data_offset),
-                            total))
-            return lathe__error(err, LATHE_CANCELED, "%s: reading canceled", r->input->name);
     }
 }
 
