@@ -527,11 +527,13 @@ static __attribute__((noinline)) void number_row_field(csv_reader *r, size_t col
 /*
  * A quoted field of a number row, if it is a simple one: no doubled quote,
  * no line end inside, and a delimiter or line end right after the closing
- * quote. Its text goes to the builder as one of the others; returns where
- * it ends, or NULL to leave it to next_field.
+ * quote. Its text is a memo hit or goes to the builder as one of the
+ * others; returns where it ends, or NULL to leave it to next_field.
+ * Inlined: quoted categories are as common as numbers in many tables, and
+ * a call costs as much as the memo's lookup.
  */
-static __attribute__((noinline)) const char *simple_quoted_field(csv_reader *r, size_t column,
-                                                                 const char *open)
+static inline __attribute__((always_inline)) const char *
+simple_quoted_field(csv_reader *r, size_t column, const char *open)
 {
     const char *q = open + 1;
 #ifdef __SSE2__
@@ -572,8 +574,8 @@ static __attribute__((noinline)) const char *simple_quoted_field(csv_reader *r, 
  * through, with its state in registers (the map as two scalars) and
  * everything else out of its way.
  */
-static __attribute__((noinline)) size_t number_fields(csv_reader *r, size_t column, size_t keep,
-                                                      enum field_end *end)
+static inline __attribute__((always_inline)) size_t split_numbers(csv_reader *r, size_t column,
+                                                                  size_t keep, enum field_end *end)
 {
     const char *p = r->p, *const window_end = r->end;
     if (window_end - p < NUMBER_MARGIN)
@@ -630,6 +632,14 @@ static __attribute__((noinline)) size_t number_fields(csv_reader *r, size_t colu
     r->p = p;
     r->separators = (separator_map){map_at, map_bits};
     return column;
+}
+
+/* split_numbers out of line, for split_record, whose other paths would
+ * crowd its registers. */
+static __attribute__((noinline)) size_t number_fields(csv_reader *r, size_t column, size_t keep,
+                                                      enum field_end *end)
+{
+    return split_numbers(r, column, keep, end);
 }
 
 /*
@@ -1027,7 +1037,7 @@ static lathe_status number_records(csv_reader *r, size_t *rows, lathe_error *err
         if (status != LATHE_OK || !r->number_row.values)
             return status;
         enum field_end end = FIELD_MORE;
-        size_t n = number_fields(r, 0, n_fields, &end);
+        size_t n = split_numbers(r, 0, n_fields, &end);
         lathe__number_row row = r->number_row;
         r->number_row.values = NULL;
         /* Whole only if its line end is in the window: "\r" may be half of "\r\n". */
