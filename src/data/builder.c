@@ -996,17 +996,16 @@ static lathe_status put_early_category(lathe__builder *b, column_state *c, const
 {
     if (length > LATHE__MEMO_MAX_BYTES)
         return put_category(b, c, text, length, err);
-    uint64_t word = lathe__memo_word(text, length);
-    lathe__category_memo *m = lathe__memo_slot(c->memo, word, length);
-    if (m->length == length && m->word == word) {
+    lathe__memo_key key = lathe__memo_key_of(text, length);
+    lathe__category_memo *m = lathe__memo_slot(c->memo, key, length);
+    if (lathe__memo_holds(m, key, length)) {
         c->codes[b->row] = m->id;
         c->counts[m->id]++;
         return LATHE_OK;
     }
     lathe_status status = put_category(b, c, text, length, err);
     if (status == LATHE_OK)
-        *m = (lathe__category_memo){
-            .word = word, .length = (uint32_t)length, .id = c->codes[b->row]};
+        *m = (lathe__category_memo){.key = key, .length = (uint32_t)length, .id = c->codes[b->row]};
     return status;
 }
 

@@ -490,17 +490,15 @@ static inline size_t cell_slot(csv_reader *r, size_t column)
     return r->n_others++;
 }
 
-/* A number row's category of 1 to 8 bytes that its column's memo knows:
- * noted as a hit instead of becoming a cell. The 8 bytes at text must be
+/* A number row's category of 1 to 16 bytes that its column's memo knows:
+ * noted as a hit instead of becoming a cell. The 16 bytes at text must be
  * readable (NUMBER_MARGIN bytes from a field's start are). */
 static inline bool memo_hit(csv_reader *r, size_t column, const char *text, size_t length)
 {
     lathe__category_memo *memo = r->number_row.memos[column];
     if (!memo || length - 1 >= LATHE__MEMO_MAX_BYTES)
         return false;
-    uint64_t eight_bytes;
-    memcpy(&eight_bytes, text, sizeof eight_bytes);
-    int32_t id = lathe__memo_find(memo, lathe__memo_word_of(eight_bytes, length), length);
+    int32_t id = lathe__memo_find(memo, lathe__memo_key_in(text, length), length);
     if (id < 0)
         return false;
     r->hits[r->n_hits++] =
