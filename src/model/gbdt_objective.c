@@ -162,6 +162,13 @@ lathe_status lathe__gbdt_base_score(lathe_ctx *ctx, const lathe__gbdt_loss_args 
 
 /* ---- gradients ---- */
 
+/* max(h, lowest), NaN giving lowest as fmax does, but inlined: fmax is a
+ * call into libm, once per row and tree. */
+static inline double at_least(double h, double lowest)
+{
+    return h > lowest ? h : lowest;
+}
+
 /* One row's gradient and hessian (before the weight) for score f and target y. */
 typedef void (*row_fn)(const lathe__gbdt_loss_args *args, double f, double y, double *g, double *h);
 
@@ -222,7 +229,7 @@ static inline void gradient_loop(const lathe__gbdt_loss_args *args, const double
         size_t row = rows ? rows[i] : i;
         double g, h;
         row_of(args, raw[row], y[row], &g, &h);
-        gh[row] = (lathe__gbdt_pair){w[row] * g, w[row] * fmax(h, HESSIAN_FLOOR)};
+        gh[row] = (lathe__gbdt_pair){w[row] * g, w[row] * at_least(h, HESSIAN_FLOOR)};
     }
 }
 
@@ -259,7 +266,7 @@ static void softmax_gradients(const lathe__gbdt_loss_args *args, const double *r
         for (size_t k = 0; k < n_raw; k++) {
             double p = exp(scores[k] - largest) / sum;
             double g = p - ((size_t)y[row] == k ? 1.0 : 0.0);
-            double h = fmax(factor * p * (1.0 - p), HESSIAN_FLOOR);
+            double h = at_least(factor * p * (1.0 - p), HESSIAN_FLOOR);
             gh[k * n_total + row] = (lathe__gbdt_pair){w[row] * g, w[row] * h};
         }
     }
