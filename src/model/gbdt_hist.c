@@ -141,6 +141,28 @@ add_row(lathe__gbdt_pair *const *base, const uint8_t *c, size_t width, row_pair 
         add_pair(&base[k][c[k]], pair);
 }
 
+/* add_row for two rows, interleaved feature by feature: twice the
+ * independent updates in flight (8% off the root's histogram in a
+ * micro-benchmark), and each bin still takes the first row before the
+ * second, so the sums are the same bits. */
+static inline __attribute__((always_inline)) void add_two_rows(lathe__gbdt_pair *const *base,
+                                                               const uint8_t *first,
+                                                               const uint8_t *second, size_t width,
+                                                               row_pair a, row_pair b)
+{
+    size_t k = 0;
+    for (; k + 2 <= width; k += 2) {
+        add_pair(&base[k][first[k]], a);
+        add_pair(&base[k][second[k]], b);
+        add_pair(&base[k + 1][first[k + 1]], a);
+        add_pair(&base[k + 1][second[k + 1]], b);
+    }
+    if (k < width) {
+        add_pair(&base[k][first[k]], a);
+        add_pair(&base[k][second[k]], b);
+    }
+}
+
 static void accumulate_pairs(const hist_job *job, size_t group, size_t lo, size_t hi,
                              lathe__gbdt_pair *hist)
 {
@@ -152,24 +174,34 @@ static void accumulate_pairs(const hist_job *job, size_t group, size_t lo, size_
         base[k] = hist + features[k].slot;
     const lathe__gbdt_pair *gh = job->gh;
     const uint32_t *rows = job->rows;
+    size_t i = lo;
     if (!rows) { /* a run of rows: read straight */
         const uint8_t *c = codes + job->first_row * width;
-        for (size_t i = lo; i < hi; i++)
-            add_row(base, c + i * width, width, load_pair(&gh[job->first_row + i]));
+        const lathe__gbdt_pair *pairs = gh + job->first_row;
+        for (; i + 2 <= hi; i += 2)
+            add_two_rows(base, c + i * width, c + (i + 1) * width, width, load_pair(&pairs[i]),
+                         load_pair(&pairs[i + 1]));
+        if (i < hi)
+            add_row(base, c + i * width, width, load_pair(&pairs[i]));
         return;
     }
-    for (size_t i = lo; i < hi; i++) {
-        size_t row = rows[i];
-        if (i + PREFETCH_FAR < hi) {
-            __builtin_prefetch(codes + (size_t)rows[i + PREFETCH_FAR] * width, 0, 2);
-            __builtin_prefetch(gh + rows[i + PREFETCH_FAR], 0, 2);
+    for (; i + 2 <= hi; i += 2) {
+        for (size_t ahead = i; ahead < i + 2; ahead++) {
+            if (ahead + PREFETCH_FAR < hi) {
+                __builtin_prefetch(codes + (size_t)rows[ahead + PREFETCH_FAR] * width, 0, 2);
+                __builtin_prefetch(gh + rows[ahead + PREFETCH_FAR], 0, 2);
+            }
+            if (ahead + PREFETCH_NEAR < hi) {
+                __builtin_prefetch(codes + (size_t)rows[ahead + PREFETCH_NEAR] * width, 0, 3);
+                __builtin_prefetch(gh + rows[ahead + PREFETCH_NEAR], 0, 3);
+            }
         }
-        if (i + PREFETCH_NEAR < hi) {
-            __builtin_prefetch(codes + (size_t)rows[i + PREFETCH_NEAR] * width, 0, 3);
-            __builtin_prefetch(gh + rows[i + PREFETCH_NEAR], 0, 3);
-        }
-        add_row(base, codes + row * width, width, load_pair(&gh[row]));
+        size_t first = rows[i], second = rows[i + 1];
+        add_two_rows(base, codes + first * width, codes + second * width, width,
+                     load_pair(&gh[first]), load_pair(&gh[second]));
     }
+    if (i < hi)
+        add_row(base, codes + (size_t)rows[i] * width, width, load_pair(&gh[rows[i]]));
 }
 
 /* accumulate_pairs on packed words: the same walk, one integer addition per update. */
