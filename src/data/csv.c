@@ -1028,8 +1028,21 @@ static inline lathe_status count_record(csv_reader *r, size_t *rows, lathe_error
 static lathe_status number_records(csv_reader *r, size_t *rows, lathe_error *err)
 {
     const size_t n_fields = r->n_fields, max_bytes = r->options->limits.max_line_bytes;
+    size_t room = NUMBER_MARGIN; /* the window a record needs: twice the last one, and margin */
     for (;;) {
-        if (r->end - r->p < NUMBER_MARGIN || *r->p == '\n' || *r->p == '\r')
+        if ((size_t)(r->end - r->p) < room) {
+            /* A streamed window slides on before a record like the last one
+             * could run off its end, rather than after splitting it in vain
+             * (unless it starts here already: it would only grow). */
+            if (r->input->streamed && !r->at_eof && r->p != r->base) {
+                lathe_status status = refill(r, err);
+                if (status != LATHE_OK)
+                    return status;
+            }
+            if (r->end - r->p < NUMBER_MARGIN)
+                return LATHE_OK;
+        }
+        if (*r->p == '\n' || *r->p == '\r')
             return LATHE_OK;
         lathe_status status = begin_number_row(r, err);
         if (status != LATHE_OK || !r->number_row.values)
@@ -1043,7 +1056,9 @@ static lathe_status number_records(csv_reader *r, size_t *rows, lathe_error *err
             rewind_record(r);
             return LATHE_OK;
         }
-        if ((size_t)(r->p - r->record) > max_bytes)
+        size_t bytes = (size_t)(r->p - r->record);
+        room = 2 * bytes + NUMBER_MARGIN;
+        if (bytes > max_bytes)
             return record_too_long(r, err, r->record_line, r->record_line_start, r->record);
         if ((status = end_number_row(r, &row, n, err)) != LATHE_OK)
             return status;
@@ -1065,10 +1080,10 @@ static lathe_status read_records(csv_reader *r, uint64_t first, size_t first_lin
         if ((status = skip_blank_lines(r, &more, err)) != LATHE_OK || !more)
             return status;
         if (number_rows_on(r)) {
-            const char *at = r->p;
+            size_t before = rows; /* not r->p: a window that slid on may start where it was */
             if ((status = number_records(r, &rows, err)) != LATHE_OK)
                 return status;
-            if (r->p != at)
+            if (rows != before)
                 continue; /* blank lines or the input's end may come next */
         }
         if ((status = read_record(r, err)) != LATHE_OK ||
