@@ -107,6 +107,7 @@ struct lathe__builder {
     /* For the number-row fast path, side by side: numeric_ok of each
      * column, and the memo of each whose cells are plain categories. */
     bool *numeric_ok;
+    size_t n_numeric_ok; /* columns whose numeric_ok is true */
     lathe__category_memo **memos;
     lathe__interner names;
 
@@ -220,6 +221,7 @@ lathe_status lathe__builder_new(lathe_ctx *ctx, const lathe_read_options *option
 
 static void set_numeric_ok(lathe__builder *b, column_state *c, bool ok)
 {
+    b->n_numeric_ok += (size_t)ok - (size_t)c->numeric_ok; /* a new column's is false */
     c->numeric_ok = ok;
     b->numeric_ok[c - b->columns] = ok;
 }
@@ -1101,6 +1103,7 @@ lathe_status lathe__builder_number_row(lathe__builder *b, lathe__number_row *row
 {
     row->values = NULL;
     row->numeric = b->numeric_ok;
+    row->all_numeric = b->n_numeric_ok == b->n_columns;
     row->memos = b->memos;
     if (b->pass != 1 || !takes_scanned(b))
         return LATHE_OK;

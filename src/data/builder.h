@@ -121,6 +121,7 @@ size_t lathe__builder_current_column(const lathe__builder *builder);
 typedef struct lathe__number_row {
     double *values;
     const bool *numeric;
+    bool all_numeric; /* numeric[column] for every column */
     lathe__category_memo *const *memos;
 } lathe__number_row;
 

@@ -573,7 +573,8 @@ simple_quoted_field(csv_reader *r, size_t column, const char *open)
  * everything else out of its way.
  */
 static inline __attribute__((always_inline)) size_t split_numbers(csv_reader *r, size_t column,
-                                                                  size_t keep, enum field_end *end)
+                                                                  size_t keep, enum field_end *end,
+                                                                  const bool all_numeric)
 {
     const char *p = r->p, *const window_end = r->end;
     if (window_end - p < NUMBER_MARGIN)
@@ -608,10 +609,10 @@ static inline __attribute__((always_inline)) size_t split_numbers(csv_reader *r,
         uint64_t word;
         memcpy(&word, p + minus, sizeof word);
         double value;
-        if (__builtin_expect(body - 1 < 8 && numeric[column], 1) &&
+        if (__builtin_expect(body - 1 < 8 && (all_numeric || numeric[column]), 1) &&
             __builtin_expect(lathe__short_decimal(word, body, &value), 1))
             values[column] = lathe__with_sign(value, (uint64_t)minus << 63);
-        else if (numeric[column] && lathe__field_number(p, length, &value))
+        else if ((all_numeric || numeric[column]) && lathe__field_number(p, length, &value))
             values[column] = value;
         else
             number_row_field(r, column, p, stop);
@@ -637,7 +638,7 @@ static inline __attribute__((always_inline)) size_t split_numbers(csv_reader *r,
 static __attribute__((noinline)) size_t number_fields(csv_reader *r, size_t column, size_t keep,
                                                       enum field_end *end)
 {
-    return split_numbers(r, column, keep, end);
+    return split_numbers(r, column, keep, end, false);
 }
 
 /*
@@ -1048,7 +1049,9 @@ static lathe_status number_records(csv_reader *r, size_t *rows, lathe_error *err
         if (status != LATHE_OK || !r->number_row.values)
             return status;
         enum field_end end = FIELD_MORE;
-        size_t n = split_numbers(r, 0, n_fields, &end);
+        /* A table of numbers only gets a loop that never asks a column's kind. */
+        size_t n = r->number_row.all_numeric ? split_numbers(r, 0, n_fields, &end, true)
+                                             : split_numbers(r, 0, n_fields, &end, false);
         lathe__number_row row = r->number_row;
         r->number_row.values = NULL;
         /* Whole only if its line end is in the window: "\r" may be half of "\r\n". */
