@@ -1021,7 +1021,7 @@ static inline lathe_status count_record(csv_reader *r, size_t *rows, lathe_error
 
 /*
  * read_records' loop for the commonest records: number rows that
- * number_fields splits whole, well inside the window, with none of
+ * split_numbers splits whole, well inside the window, with none of
  * read_record's general steps. Stops at the first record that needs more
  * (a blank line, a field for next_field, a short or long record, the
  * window's end), leaving r->p at its start for read_record.
