@@ -934,6 +934,12 @@ static void flush_stage(lathe__builder *b)
 /* The stage's row for the row being added; staged rows that are not just before it go first. */
 static lathe_status stage_row(lathe__builder *b, double **out, lathe_error *err)
 {
+    /* The commonest case first: the next row of a stage with room. */
+    if (b->stage_rows - 1 < STAGE_ROWS - 1 && b->stage_first + b->stage_rows == b->row &&
+        b->stage_columns == b->n_columns) {
+        *out = b->stage + b->stage_rows++ * b->stage_columns;
+        return LATHE_OK;
+    }
     if (b->stage_rows && b->stage_columns == b->n_columns &&
         b->stage_first + b->stage_rows == b->row + 1) { /* staged already */
         *out = b->stage + (b->stage_rows - 1) * b->stage_columns;
@@ -968,13 +974,6 @@ static lathe_status count_row(lathe__builder *b, lathe_error *err)
 /* Room for the row being added, and its place in the stage. */
 static lathe_status begin_text_row(lathe__builder *b, double **staged, lathe_error *err)
 {
-    /* The commonest case first: the next row of a stage with room, whose
-     * place stage_row would give without changing anything else. */
-    if (b->row < b->row_capacity && b->stage_rows - 1 < STAGE_ROWS - 1 &&
-        b->stage_first + b->stage_rows == b->row && b->stage_columns == b->n_columns) {
-        *staged = b->stage + b->stage_rows++ * b->stage_columns;
-        return LATHE_OK;
-    }
     if (b->row >= b->row_capacity) {
         size_t rows = b->row_capacity < 1024 ? 1024 : b->row_capacity + b->row_capacity / 2;
         lathe_status status = set_row_capacity(b, rows, err);
