@@ -425,6 +425,14 @@ static inline const char *next_separator(separator_map *map, const char *p, cons
     }
 }
 
+/* Where the text of an unquoted field [start, stop) ends: trailing blanks are cut. */
+static inline const char *text_end(const csv_reader *r, const char *start, const char *stop)
+{
+    while (stop > start && is_blank(stop[-1], r->delimiter))
+        stop--;
+    return stop;
+}
+
 /*
  * An unquoted field [start, stop): a number if `scan` and it is one, else
  * text with trailing blanks cut.
@@ -434,10 +442,8 @@ static inline void plain_field(const csv_reader *r, const char *start, const cha
 {
     cell->text = start;
     cell->number = scan && lathe__field_number(start, (size_t)(stop - start), &cell->value);
-    if (!cell->number) {
-        while (stop > start && is_blank(stop[-1], r->delimiter))
-            stop--;
-    }
+    if (!cell->number)
+        stop = text_end(r, start, stop);
     cell->length = (size_t)(stop - start);
 }
 
@@ -510,13 +516,9 @@ static inline bool memo_hit(csv_reader *r, size_t column, const char *text, size
 static __attribute__((noinline)) void number_row_field(csv_reader *r, size_t column,
                                                        const char *start, const char *stop)
 {
-    if (!r->number_row.numeric[column]) {
-        const char *text_end = stop; /* as plain_field cuts a text */
-        while (text_end > start && is_blank(text_end[-1], r->delimiter))
-            text_end--;
-        if (memo_hit(r, column, start, (size_t)(text_end - start)))
-            return;
-    }
+    if (!r->number_row.numeric[column] &&
+        memo_hit(r, column, start, (size_t)(text_end(r, start, stop) - start)))
+        return;
     size_t slot = cell_slot(r, column);
     plain_field(r, start, stop, true, &r->cells[slot]);
     r->cell_starts[slot] = start;
