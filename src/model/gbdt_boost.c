@@ -182,12 +182,21 @@ static lathe_status prepare(boost_run *run, lathe_error *err)
 
 /* ---- one round ---- */
 
+/* This round's rows. Without subsampling they are every training row, copied in the first
+   round and kept: a serial pass over a million rows a round was 1.5% of a fit. */
 static void draw_rows(boost_run *run, lathe__rng *rng)
 {
+    if (run->s->subsample >= 1.0) {
+        if (run->n_sample != run->n_train)
+            memcpy(run->sample, run->train_rows, run->n_train * sizeof *run->sample);
+        run->n_sample = run->n_train;
+        run->n_out_of_sample = 0;
+        return;
+    }
     run->n_sample = run->n_out_of_sample = 0;
     for (size_t i = 0; i < run->n_train; i++) {
         uint32_t row = run->train_rows[i];
-        if (run->s->subsample >= 1.0 || lathe__rng_uniform(rng) < run->s->subsample)
+        if (lathe__rng_uniform(rng) < run->s->subsample)
             run->sample[run->n_sample++] = row;
         else
             run->out_of_sample[run->n_out_of_sample++] = row;
