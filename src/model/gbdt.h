@@ -308,6 +308,8 @@ typedef struct lathe__gbdt_node {
     lathe__gbdt_pair sums;
     uint32_t begin, end; /* the node's rows: grower rows[begin..end) */
     uint32_t depth;
+    bool rows_unsplit; /* split with defer_last_level: its rows stay in its range, unpartitioned,
+                          and its children's ranges are empty */
 } lathe__gbdt_node;
 
 typedef struct lathe__gbdt_grower {
@@ -317,9 +319,13 @@ typedef struct lathe__gbdt_grower {
     const lathe__gbdt_codes *codes;
     lathe__gbdt_split_params split_params;
     lathe__gbdt_policy policy;
-    size_t max_depth;                      /* 0: no limit */
-    size_t max_leaves;                     /* 0: no limit */
-    bool quantized;                        /* histograms of packed words (set before init) */
+    size_t max_depth;  /* 0: no limit */
+    size_t max_leaves; /* 0: no limit */
+    bool quantized;    /* histograms of packed words (set before init) */
+    /* a node whose children are leaves at max_depth keeps its rows where they are (it is
+       rows_unsplit): for a caller that sends each row to a side by its code, so that the
+       last level's partition, a sixth of all row moves at depth 6, is not done */
+    bool defer_last_level;
     const lathe__gbdt_qpair *quantized_gh; /* the tree's quantized gradients, when quantized */
     /* workspace, allocated once per fit */
     uint32_t *rows; /* the tree's rows, each node a range, leaves in order once grown */
@@ -355,9 +361,10 @@ void lathe__gbdt_grower_release(lathe__gbdt_grower *grower);
 /*
  * Grows one tree on the rows root_rows[0..n_root) (NULL: rows 0..n_root-1) with gradients gh
  * (indexed by row id). Afterwards grower->nodes[0..n_nodes) is the tree and each leaf's rows are
- * grower->rows[begin..end). A quantized grower reads `quantized` (the same rows' quantized
- * gradients) instead of gh, with split_params in quantized units (lathe__gbdt_quant_params): the
- * nodes' sums, weights and gains are then in those units until lathe__gbdt_grown_renew.
+ * grower->rows[begin..end), or, below a rows_unsplit node, that node's rows on the leaf's side. A
+ * quantized grower reads `quantized` (the same rows' quantized gradients) instead of gh, with
+ * split_params in quantized units (lathe__gbdt_quant_params): the nodes' sums, weights and gains
+ * are then in those units until lathe__gbdt_grown_renew.
  */
 lathe_status lathe__gbdt_grow(lathe__gbdt_grower *grower, const lathe__gbdt_pair *gh,
                               const lathe__gbdt_qpair *quantized, const uint32_t *root_rows,

@@ -175,6 +175,9 @@ static lathe_status prepare(boost_run *run, lathe_error *err)
     run->grower.policy = s->policy;
     run->grower.max_depth = s->max_depth;
     run->grower.max_leaves = s->max_leaves;
+    /* the score update places the last level's rows by their codes, unless leaves need their
+       rows: quantized renewal and absolute error's medians read each leaf's */
+    run->grower.defer_last_level = !run->grower.quantized && !run->median_scratch;
     if (status == LATHE_OK)
         status = lathe__gbdt_grower_init(run->ctx, &run->grower, run->n_rows, err);
     return status;
@@ -299,10 +302,27 @@ static void apply_numbered(const apply_job *job, size_t block)
 }
 
 /*
- * One task: a leaf's rows (task < n_nodes; internal nodes have nothing to
- * do) or a block of the tree's rows (apply_numbered), a block of
- * out-of-sample training rows, or a block of validation rows. Every raw
- * score gets exactly one addition, so tasks never collide.
+ * The rows of a node the grower left unsplit (defer_last_level), each sent
+ * to its child by its code in the split's column: the same one addition of
+ * the same leaf value per row as a partition would have led to.
+ */
+static void apply_unsplit(const boost_run *run, const lathe__gbdt_node *node, size_t k)
+{
+    const lathe__gbdt_grower *g = &run->grower;
+    const uint8_t *column = run->codes.columns + node->split.feature * run->codes.n_rows;
+    double rate = run->s->learning_rate;
+    double value[2] = {g->nodes[node->right].weight * rate, g->nodes[node->left].weight * rate};
+    for (uint32_t i = node->begin; i < node->end; i++) {
+        size_t row = g->rows[i];
+        run->raw[row * run->n_raw + k] += value[lathe__gbdt_goes_left(&node->split, column[row])];
+    }
+}
+
+/*
+ * One task: a node's rows (task < n_nodes: a leaf's, or an unsplit node's
+ * sent to its two leaves; other internal nodes have nothing to do) or a block of the tree's rows
+ * (apply_numbered), a block of out-of-sample training rows, or a block of validation rows. Every
+ * raw score gets exactly one addition, so tasks never collide.
  */
 static void apply_task(void *arg, size_t task)
 {
@@ -314,11 +334,13 @@ static void apply_task(void *arg, size_t task)
         return;
     }
     if (task < job->n_tree_tasks) {
-        const lathe__gbdt_node *leaf = &g->nodes[task];
-        if (leaf->left >= 0)
+        const lathe__gbdt_node *node = &g->nodes[task];
+        if (node->rows_unsplit)
+            apply_unsplit(run, node, job->k);
+        if (node->left >= 0)
             return;
-        double value = leaf->weight * run->s->learning_rate;
-        for (uint32_t i = leaf->begin; i < leaf->end; i++)
+        double value = node->weight * run->s->learning_rate;
+        for (uint32_t i = node->begin; i < node->end; i++)
             run->raw[(size_t)g->rows[i] * run->n_raw + job->k] += value;
         return;
     }

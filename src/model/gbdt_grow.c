@@ -5,7 +5,9 @@
  * each node): splitting a node partitions its range stably into the left
  * child's rows then the right child's, so the leaves end up owning disjoint
  * ranges and the boosting loop updates scores leaf by leaf without walking
- * the tree.
+ * the tree. With defer_last_level, a node whose children are leaves at
+ * max_depth is not partitioned: the boosting loop sends its rows to the
+ * two leaves by their codes as it updates their scores.
  *
  * Histogram subtraction: when both children may split further, only the
  * child with fewer rows is histogrammed; the other's histogram is the
@@ -398,20 +400,26 @@ static lathe_status split_node(lathe__gbdt_grower *g, const lathe__gbdt_pair *gh
                                const bool *allowed, size_t node, size_t *n_pending,
                                lathe_error *err)
 {
-    size_t n_left = partition_node(g, &g->nodes[node]);
+    bool unsplit = g->defer_last_level && g->max_depth && g->nodes[node].depth + 1 >= g->max_depth;
     lathe__gbdt_node parent = g->nodes[node];
     lathe__gbdt_pair right_sums = {parent.sums.g - parent.split.left.g,
                                    parent.sums.h - parent.split.left.h};
+    /* unsplit: both children get the empty range at the parent's start */
+    uint32_t middle = parent.begin, end = parent.begin;
+    if (!unsplit) {
+        middle = parent.begin + (uint32_t)partition_node(g, &g->nodes[node]);
+        end = parent.end;
+    }
     size_t left = 0, right = 0;
-    uint32_t middle = parent.begin + (uint32_t)n_left;
     lathe_status status =
         node_new(g, parent.begin, middle, parent.depth + 1, parent.split.left, &left, err);
     if (status == LATHE_OK)
-        status = node_new(g, middle, parent.end, parent.depth + 1, right_sums, &right, err);
+        status = node_new(g, middle, end, parent.depth + 1, right_sums, &right, err);
     if (status != LATHE_OK)
         return status;
     g->nodes[node].left = (int32_t)left;
     g->nodes[node].right = (int32_t)right;
+    g->nodes[node].rows_unsplit = unsplit;
     g->n_leaves++;
     return search_children(g, gh, allowed, node, left, right, n_pending, err);
 }

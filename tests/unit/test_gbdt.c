@@ -150,6 +150,42 @@ TEST(a_step_is_learned_exactly_with_the_midpoint_threshold)
     lathe_ctx_free(ctx);
 }
 
+TEST(the_scores_kept_between_rounds_are_the_trees_own)
+{
+    /* steps a first tree fits exactly at learning rate 1 (two for depth 1, four for depth
+       2): the scores the fit keeps for its rows (the last level's placed by their codes, not
+       partitioned) must leave nothing for later rounds to learn */
+    const double level[2][4] = {{-1.0, -1.0, 3.0, 3.0}, {-1.0, 1.0, 5.0, 7.0}};
+    for (int depth = 1; depth <= 2; depth++) {
+        problem p = make_problem(40, 1, LATHE__TASK_REGRESSION, 0);
+        for (size_t i = 0; i < 40; i++) {
+            p.x.dense[i] = (double)(i % 20);
+            p.y[i] = level[depth - 1][(i % 20) / 5];
+        }
+        lathe__train_data data = train_data(&p);
+        lathe_ctx *ctx = lathe_ctx_new();
+        lathe_error err;
+        const char *settings[] = {"n_estimators=3",     "learning_rate=1",
+                                  "reg_lambda=0",       depth == 1 ? "max_depth=1" : "max_depth=2",
+                                  "min_child_weight=0", NULL};
+        lathe__gbdt_model *m;
+        CHECK_OK(fit_with(ctx, &data, settings, &m, &err), err);
+        CHECK_EQ(m->ensemble.n_trees, 3);
+        CHECK_EQ(m->ensemble.trees[0].n_nodes, depth == 1 ? 3 : 7);
+        for (size_t t = 1; t < m->ensemble.n_trees; t++)
+            CHECK_MSG(m->ensemble.trees[t].n_nodes == 1 &&
+                          fabs(m->ensemble.trees[t].value[0]) < 1e-12,
+                      "depth %d: tree %zu learned %zu nodes from scores the first should have "
+                      "settled",
+                      depth, t, m->ensemble.trees[t].n_nodes);
+        for (size_t i = 0; i < 40; i++)
+            CHECK_NEAR(predict_one(m, &p.x.dense[i]), p.y[i], 1e-12);
+        lathe__gbdt_ops.free(ctx, m);
+        lathe_ctx_free(ctx);
+        free_problem(&p);
+    }
+}
+
 /* Rows with a missing x behave like the rows on one side: the split learns to send them there. */
 TEST(missing_values_follow_the_learned_default_direction)
 {
@@ -403,6 +439,91 @@ TEST(one_and_two_threads_give_the_same_bits)
         lathe_ctx_free(ctx);
     }
     free_problem(&p);
+}
+
+/* Grows one depth-wise tree of depth `depth` on p's rows with gradients gh. */
+static void grow_one(lathe_ctx *ctx, lathe__team *team, const lathe__gbdt_binner *binner,
+                     const lathe__gbdt_codes *codes, const lathe__gbdt_pair *gh, size_t n,
+                     size_t depth, bool defer, lathe__gbdt_grower *g)
+{
+    lathe_error err;
+    *g = (lathe__gbdt_grower){.team = team,
+                              .binner = binner,
+                              .codes = codes,
+                              .split_params = {.reg_lambda = 1.0,
+                                               .min_child_weight = 1.0,
+                                               .max_cat_to_onehot = 4,
+                                               .max_cat_threshold = 32,
+                                               .cat_smooth = 10.0,
+                                               .cat_l2 = 10.0},
+                              .policy = LATHE__GBDT_DEPTHWISE,
+                              .max_depth = depth,
+                              .defer_last_level = defer};
+    CHECK_OK(lathe__gbdt_grower_init(ctx, g, n, &err), err);
+    CHECK_OK(lathe__gbdt_grow(g, gh, NULL, NULL, n, NULL, &err), err);
+}
+
+TEST(the_last_level_left_unsplit_sends_each_row_to_its_leaf)
+{
+    /* a deferred last level must grow the same tree, and each unsplit node's rows, sent by
+       their codes, must be exactly the rows its leaves get from a partition */
+    size_t n = 30000, d = 5;
+    problem p = random_problem(n, d, LATHE__TASK_REGRESSION, 0, true, 23);
+    lathe_ctx *ctx = lathe_ctx_new();
+    lathe_ctx_set_threads(ctx, 2);
+    lathe_error err;
+    lathe__team *team;
+    CHECK_OK(lathe__team_new(ctx, &team, &err), err);
+    lathe__gbdt_binner binner;
+    lathe__gbdt_codes codes;
+    CHECK_OK(lathe__gbdt_binner_fit(ctx, team, &p.x, p.categorical, 255, 1, &binner, &err), err);
+    CHECK_OK(lathe__gbdt_codes_fill(ctx, team, &binner, &p.x, &codes, &err), err);
+    lathe__gbdt_pair *gh = calloc(n, sizeof *gh);
+    for (size_t i = 0; i < n; i++)
+        gh[i] = (lathe__gbdt_pair){-p.y[i], 1.0};
+    for (size_t depth = 1; depth <= 4; depth++) {
+        lathe__gbdt_grower moved, kept;
+        grow_one(ctx, team, &binner, &codes, gh, n, depth, false, &moved);
+        grow_one(ctx, team, &binner, &codes, gh, n, depth, true, &kept);
+        CHECK_EQ(moved.n_nodes, kept.n_nodes);
+        size_t unsplit = 0;
+        for (size_t i = 0; i < moved.n_nodes && i < kept.n_nodes; i++) {
+            const lathe__gbdt_node *a = &moved.nodes[i], *b = &kept.nodes[i];
+            CHECK_EQ(a->left, b->left);
+            CHECK(a->weight == b->weight && a->split.feature == b->split.feature &&
+                  a->split.bin == b->split.bin);
+            CHECK(!a->rows_unsplit);
+            CHECK_EQ(b->rows_unsplit, b->left >= 0 && b->depth + 1 == depth);
+            if (!b->rows_unsplit)
+                continue;
+            unsplit++;
+            const lathe__gbdt_node *l = &moved.nodes[a->left], *r = &moved.nodes[a->right];
+            CHECK_EQ(kept.nodes[b->left].end, kept.nodes[b->left].begin);
+            CHECK_EQ(kept.nodes[b->right].end, kept.nodes[b->right].begin);
+            CHECK_EQ(b->end - b->begin, a->end - a->begin);
+            /* rows are ascending in both: walk the unsplit range against the two leaves */
+            uint32_t at_left = l->begin, at_right = r->begin;
+            for (uint32_t j = b->begin; j < b->end; j++) {
+                uint32_t row = kept.rows[j];
+                bool left = lathe__gbdt_goes_left(&b->split,
+                                                  lathe__gbdt_code(&codes, row, b->split.feature));
+                uint32_t *at = left ? &at_left : &at_right;
+                CHECK_MSG(*at < (left ? l->end : r->end) && moved.rows[*at] == row,
+                          "row %u of node %zu went to the wrong side", row, i);
+                (*at)++;
+            }
+            CHECK(at_left == l->end && at_right == r->end);
+        }
+        CHECK_MSG(unsplit > 0, "depth %zu left no node unsplit", depth);
+        lathe__gbdt_grower_release(&moved);
+        lathe__gbdt_grower_release(&kept);
+    }
+    free(gh);
+    lathe__gbdt_codes_release(ctx, &codes);
+    lathe__gbdt_binner_release(ctx, &binner);
+    lathe__team_free(ctx, team);
+    free_problem(&p);
+    lathe_ctx_free(ctx);
 }
 
 /* ---- Quantized gradients ----------------------------------------------------- */
