@@ -798,6 +798,39 @@ static void gradient_of(const lathe__gbdt_loss_args *args, const double *raw, do
     lathe__gbdt_gradients(args, raw, &y, &w, NULL, 0, 1, 1, out);
 }
 
+TEST(logistic_gradients_are_the_sigmoid_to_a_few_ulp)
+{
+    /* the gradient loop computes e^-f itself (vectorized, not libm's): it must agree with
+       1 / (1 + exp(-f)) to a few units in the last place over the whole range, give p = 0 and
+       1 at the extremes, and not depend on where a block of rows starts */
+    enum { N = 20001 };
+    static double raw[N], y[N], w[N];
+    static lathe__gbdt_pair gh[N], shifted[N];
+    for (size_t i = 0; i < N; i++) {
+        double t = (double)i / (N - 1) * 2.0 - 1.0;                  /* -1 .. 1 */
+        raw[i] = i % 3 == 0 ? t * 40.0 : i % 3 == 1 ? t * 750.0 : t; /* small, huge, near 0 */
+        y[i] = 0.0;                           /* g = w p, so p can be read back */
+        w[i] = (double)(1u << (i % 4)) / 2.0; /* powers of two: w p / w is p */
+    }
+    lathe__gbdt_loss_args args = {.id = LATHE__GBDT_BINARY_LOGISTIC, .n_raw = 1};
+    lathe__gbdt_gradients(&args, raw, y, w, NULL, 0, N, N, gh);
+    lathe__gbdt_gradients(&args, raw, y, w, NULL, 0, 1, N, shifted);
+    lathe__gbdt_gradients(&args, raw, y, w, NULL, 1, N, N, shifted);
+    double worst = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        double p = 1.0 / (1.0 + exp(-raw[i]));
+        double g = gh[i].g / w[i]; /* p again */
+        double ulp = nextafter(p, INFINITY) - p;
+        if (p > 1e-300) /* where 1 + e^-f is finite */
+            worst = fmax(worst, fabs(g - p) / ulp);
+        else
+            CHECK_MSG(g < 1e-300, "f %g: p %g, wanted about 0", raw[i], g);
+        CHECK(gh[i].h >= 1e-16 * w[i] && fabs(gh[i].h / w[i] - fmax(p * (1 - p), 1e-16)) <= 1e-15);
+        CHECK(gh[i].g == shifted[i].g && gh[i].h == shifted[i].h);
+    }
+    CHECK_MSG(worst <= 4.0, "worst error %.1f ulp", worst);
+}
+
 TEST(objective_gradients_match_finite_differences)
 {
     const lathe__gbdt_objective_id ids[] = {LATHE__GBDT_BINARY_LOGISTIC, LATHE__GBDT_SQUARED_ERROR,
