@@ -270,6 +270,7 @@ typedef struct apply_job {
 } apply_job;
 
 #define APPLY_BLOCK_ROWS 16384
+#define UNSPLIT_AHEAD 64
 
 /* Rows [lo, hi) of a list walked down the grown tree into raw[row * n_raw + k]. */
 static void apply_walk(const boost_run *run, const lathe__gbdt_codes *codes, const uint32_t *rows,
@@ -313,6 +314,11 @@ static void apply_unsplit(const boost_run *run, const lathe__gbdt_node *node, si
     double rate = run->s->learning_rate;
     double value[2] = {g->nodes[node->right].weight * rate, g->nodes[node->left].weight * rate};
     for (uint32_t i = node->begin; i < node->end; i++) {
+        if (i + UNSPLIT_AHEAD < node->end) { /* scattered rows: each score is a cache miss */
+            size_t ahead = g->rows[i + UNSPLIT_AHEAD];
+            __builtin_prefetch(&run->raw[ahead * run->n_raw + k], 1);
+            __builtin_prefetch(&column[ahead]);
+        }
         size_t row = g->rows[i];
         run->raw[row * run->n_raw + k] += value[lathe__gbdt_goes_left(&node->split, column[row])];
     }
