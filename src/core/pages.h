@@ -9,6 +9,9 @@
  * holds many columns, so a block is shared: whoever keeps a part of it
  * holds a reference.
  *
+ * Tables read in scattered order gain from huge pages at smaller sizes:
+ * fewer TLB misses (lathe__pages_new_scattered).
+ *
  * A context with its caller's allocator gets its blocks from that
  * allocator, which sees every byte Lathe allocates; so does any block too
  * small to hold a huge page.
@@ -31,6 +34,13 @@ typedef struct lathe__pages {
 /* A block of at least `bytes` bytes (contents undefined), with one reference; NULL if out of
  * memory. */
 lathe__pages *lathe__pages_new(lathe_ctx *ctx, size_t bytes);
+/*
+ * lathe__pages_new for a block read in scattered order (a boosted tree's
+ * deep nodes read rows of its codes far apart): in huge pages from 4 MiB
+ * up, since then each read risks a TLB miss, which a huge page makes
+ * 512 times rarer.
+ */
+lathe__pages *lathe__pages_new_scattered(lathe_ctx *ctx, size_t bytes);
 void lathe__pages_retain(lathe__pages *pages);
 /* Drops a reference; the last one frees the block. NULL is ignored. */
 void lathe__pages_release(lathe_ctx *ctx, lathe__pages *pages);

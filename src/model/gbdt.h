@@ -41,6 +41,7 @@
 #include "lathe/core.h"
 #include "model/matrix.h"
 #include "model/model.h"
+#include "core/pages.h"
 #include "model/parallel.h"
 #include "model/tree.h"
 
@@ -81,6 +82,7 @@ typedef struct lathe__gbdt_codes {
        a node reads one feature of rows in order, which the groups would make a strided
        walk through memory (a cache line per row) */
     uint8_t *columns;
+    lathe__pages *data_block, *columns_block; /* huge pages where the system has them */
 } lathe__gbdt_codes;
 
 static inline size_t lathe__gbdt_n_groups(size_t n_features)
