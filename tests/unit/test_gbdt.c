@@ -117,6 +117,72 @@ static problem random_problem(size_t n, size_t d, lathe__task task, size_t n_cla
 
 /* ---- Trees a person can check ------------------------------------------ */
 
+TEST(every_cell_gets_the_code_of_its_value)
+{
+    /* coding rows searches an index of each feature's edges; it must give exactly the code
+       lathe__gbdt_bin_value gives, on the edges themselves, next to them, at the infinities
+       and for NaN, whatever the column's shape */
+    size_t n = 20000, d = 5;
+    problem p = make_problem(n, d, LATHE__TASK_REGRESSION, 0);
+    rng_state = 77;
+    for (size_t i = 0; i < n; i++) {
+        double u = uniform() - 0.5, *x = p.x.dense + i * d;
+        x[0] = u * 10.0;                                    /* even */
+        x[1] = u * u * u * 1e6;                             /* a long tail each way */
+        x[2] = floor(uniform() * 6.0);                      /* six values */
+        x[3] = i % 1000 == 0 ? 1e300 : floor(u * 1000.0);   /* one far outlier */
+        x[4] = uniform() < 0.1 ? NAN : exp(uniform() * 30); /* skewed, some missing */
+    }
+    lathe_ctx *ctx = lathe_ctx_new();
+    lathe_error err;
+    lathe__team *team;
+    CHECK_OK(lathe__team_new(ctx, &team, &err), err);
+    lathe__gbdt_binner binner;
+    CHECK_OK(lathe__gbdt_binner_fit(ctx, team, &p.x, p.categorical, 255, 3, &binner, &err), err);
+    CHECK_EQ(binner.n_features, d);
+    /* probes: every edge, its neighbours either side, infinities and NaN, in every column */
+    size_t per = 3 * 256 + 3, m = per;
+    problem q = make_problem(m, d, LATHE__TASK_REGRESSION, 0);
+    for (size_t f = 0; f < d; f++) {
+        const lathe__gbdt_feature *feature = &binner.features[f];
+        size_t at = 0;
+        for (size_t b = 0; b + 1 < feature->n_bins; b++) {
+            double edge = feature->upper[b];
+            q.x.dense[at++ * d + feature->column] = edge;
+            q.x.dense[at++ * d + feature->column] = nextafter(edge, -INFINITY);
+            q.x.dense[at++ * d + feature->column] = nextafter(edge, INFINITY);
+        }
+        q.x.dense[at++ * d + feature->column] = INFINITY;
+        q.x.dense[at++ * d + feature->column] = -INFINITY;
+        q.x.dense[at++ * d + feature->column] = NAN;
+        while (at < m) /* the rest: the training values */
+            q.x.dense[at * d + feature->column] = p.x.dense[(at % n) * d + feature->column], at++;
+    }
+    const problem *tables[2] = {&p, &q};
+    for (size_t t = 0; t < 2; t++) {
+        lathe__gbdt_codes codes;
+        CHECK_OK(lathe__gbdt_codes_fill(ctx, team, &binner, &tables[t]->x, &codes, &err), err);
+        size_t wrong = 0;
+        for (size_t i = 0; i < tables[t]->x.n_rows; i++)
+            for (size_t f = 0; f < d; f++) {
+                const lathe__gbdt_feature *feature = &binner.features[f];
+                double v = tables[t]->x.dense[i * d + feature->column];
+                if (lathe__gbdt_code(&codes, i, f) != lathe__gbdt_bin_value(feature, v) &&
+                    wrong++ < 5)
+                    CHECK_MSG(false, "table %zu row %zu feature %zu: value %.17g coded %u, not %u",
+                              t, i, f, v, lathe__gbdt_code(&codes, i, f),
+                              lathe__gbdt_bin_value(feature, v));
+            }
+        CHECK_EQ(wrong, 0);
+        lathe__gbdt_codes_release(ctx, &codes);
+    }
+    lathe__gbdt_binner_release(ctx, &binner);
+    lathe__team_free(ctx, team);
+    free_problem(&p);
+    free_problem(&q);
+    lathe_ctx_free(ctx);
+}
+
 TEST(a_step_is_learned_exactly_with_the_midpoint_threshold)
 {
     lathe_ctx *ctx = lathe_ctx_new();
