@@ -187,12 +187,17 @@ static void accumulate_pairs(const hist_job *job, size_t group, size_t lo, size_
     }
     for (; i + 2 <= hi; i += 2) {
         for (size_t ahead = i; ahead < i + 2; ahead++) {
+            /* a row's codes may cross into the next cache line: fetch its last byte's too */
             if (ahead + PREFETCH_FAR < hi) {
-                __builtin_prefetch(codes + (size_t)rows[ahead + PREFETCH_FAR] * width, 0, 2);
+                const uint8_t *c = codes + (size_t)rows[ahead + PREFETCH_FAR] * width;
+                __builtin_prefetch(c, 0, 2);
+                __builtin_prefetch(c + width - 1, 0, 2);
                 __builtin_prefetch(gh + rows[ahead + PREFETCH_FAR], 0, 2);
             }
             if (ahead + PREFETCH_NEAR < hi) {
-                __builtin_prefetch(codes + (size_t)rows[ahead + PREFETCH_NEAR] * width, 0, 3);
+                const uint8_t *c = codes + (size_t)rows[ahead + PREFETCH_NEAR] * width;
+                __builtin_prefetch(c, 0, 3);
+                __builtin_prefetch(c + width - 1, 0, 3);
                 __builtin_prefetch(gh + rows[ahead + PREFETCH_NEAR], 0, 3);
             }
         }
@@ -219,11 +224,15 @@ static void accumulate_packed(const hist_job *job, size_t group, size_t lo, size
     for (size_t i = lo; i < hi; i++) {
         size_t row = rows ? rows[i] : job->first_row + i;
         if (rows && i + PREFETCH_FAR < hi) {
-            __builtin_prefetch(codes + (size_t)rows[i + PREFETCH_FAR] * width, 0, 2);
+            const uint8_t *c = codes + (size_t)rows[i + PREFETCH_FAR] * width;
+            __builtin_prefetch(c, 0, 2);
+            __builtin_prefetch(c + width - 1, 0, 2);
             __builtin_prefetch(quantized + rows[i + PREFETCH_FAR], 0, 2);
         }
         if (rows && i + PREFETCH_NEAR < hi) {
-            __builtin_prefetch(codes + (size_t)rows[i + PREFETCH_NEAR] * width, 0, 3);
+            const uint8_t *c = codes + (size_t)rows[i + PREFETCH_NEAR] * width;
+            __builtin_prefetch(c, 0, 3);
+            __builtin_prefetch(c + width - 1, 0, 3);
             __builtin_prefetch(quantized + rows[i + PREFETCH_NEAR], 0, 3);
         }
         const uint8_t *c = codes + row * width;
