@@ -153,17 +153,21 @@ void lathe__radix_sort_doubles(double *values, double *scratch, size_t n)
         }
         return;
     }
+    /* every digit's histogram in one pass: a pass per digit read the values 16 times */
+    size_t counts[DIGITS][256];
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = bits_key(values[i]);
+        for (unsigned d = 0; d < DIGITS; d++)
+            counts[d][(key >> (8 * d)) & 255]++;
+    }
     double *from = values, *to = scratch;
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            count[((bits_key(from[i]) >> shift) & 0xff) + 1]++;
-        if (count[((bits_key(from[0]) >> shift) & 0xff) + 1] == n)
+    for (unsigned d = 0; d < DIGITS; d++) {
+        if (!offsets_of(counts[d], n))
             continue; /* every key has this byte: the pass would not move anything */
-        for (size_t b = 0; b < 256; b++)
-            count[b + 1] += count[b];
+        unsigned shift = 8 * d;
         for (size_t i = 0; i < n; i++)
-            to[count[(bits_key(from[i]) >> shift) & 0xff]++] = from[i];
+            to[counts[d][(bits_key(from[i]) >> shift) & 255]++] = from[i];
         double *t = from;
         from = to;
         to = t;
