@@ -518,7 +518,7 @@ uint8_t lathe__gbdt_bin_value(const lathe__gbdt_feature *f, double value)
 /*
  * A numeric feature's bin index: the value range between its first and last
  * edge cut into INDEX_BUCKETS equal buckets, and for each the count of
- * edges in earlier buckets. bucket() is monotone in the value (a clamped
+ * edges in earlier buckets. index_bucket() is monotone in the value (a clamped
  * floor of (v - base) * scale), so an edge in an earlier bucket is below
  * the value and one in a later bucket above it: the code is first[b] plus
  * the count of the bucket's own edges below the value, which `steps`
