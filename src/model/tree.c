@@ -248,6 +248,12 @@ static void packed_block(const lathe__ensemble *ensemble, const lathe__matrix *x
             size_t n = sub_block_rows(n_rows, at);
             lathe__packed_leaves(ensemble, t, rows + at * x->n_cols, x->n_cols, n,
                                  missing[at / BLOCK_ROWS], leaves);
+            const lathe__tree *tree = &ensemble->trees[t];
+            if (!ensemble->tree_output && tree->n_outputs == 1) { /* a loop without one over k */
+                for (size_t r = 0; r < n; r++)
+                    raw[(at + r) * stride] += tree->value[leaves[r]];
+                continue;
+            }
             for (size_t r = 0; r < n; r++)
                 raw_add_leaf(ensemble, t, leaves[r], raw + (at + r) * stride);
         }
