@@ -117,6 +117,17 @@ static lathe__ensemble regression(lathe_ctx *ctx)
     return e;
 }
 
+/* Tree B and a tree that is one leaf (boosting grows one when no split gains). */
+static lathe__ensemble with_lone_leaf(lathe_ctx *ctx)
+{
+    lathe__ensemble e = new_ensemble(ctx, LATHE__LINK_IDENTITY, 1, 1, 2);
+    e.base_score[0] = 0.5;
+    node_spec leaf[1] = {{-1, -1, 0, 0, 0, 0.75, 3, 0, {0, 0}}};
+    build_tree(ctx, &e.trees[0], tree_b, COUNT(tree_b), 1, NULL);
+    build_tree(ctx, &e.trees[1], leaf, 1, 1, NULL);
+    return e;
+}
+
 /* Generated trees for the softmax ensemble: the root on f(t % 3), its left child on f(t + 1). */
 static void build_small_tree(lathe_ctx *ctx, lathe__tree *tree, int t)
 {
@@ -453,6 +464,9 @@ TEST(batch_sparse_threaded_and_single_row_predictions_are_identical)
     CHECK(check_batch_matches_rows(ctx, &e));
     lathe__ensemble_release(ctx, &e);
     e = chain(ctx);
+    CHECK(check_batch_matches_rows(ctx, &e));
+    lathe__ensemble_release(ctx, &e);
+    e = with_lone_leaf(ctx);
     CHECK(check_batch_matches_rows(ctx, &e));
     lathe__ensemble_release(ctx, &e);
     e = large_random(ctx);
