@@ -38,10 +38,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pages.h"
 #include "lathe/core.h"
 #include "model/matrix.h"
 #include "model/model.h"
-#include "core/pages.h"
 #include "model/parallel.h"
 #include "model/tree.h"
 

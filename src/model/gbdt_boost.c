@@ -326,9 +326,10 @@ static void apply_unsplit(const boost_run *run, const lathe__gbdt_node *node, si
 
 /*
  * One task: a node's rows (task < n_nodes: a leaf's, or an unsplit node's
- * sent to its two leaves; other internal nodes have nothing to do) or a block of the tree's rows
- * (apply_numbered), a block of out-of-sample training rows, or a block of validation rows. Every
- * raw score gets exactly one addition, so tasks never collide.
+ * sent to its two leaves; other internal nodes have nothing to do) or a
+ * block of the tree's rows (apply_numbered), a block of out-of-sample
+ * training rows, or a block of validation rows. Every raw score gets
+ * exactly one addition, so tasks never collide.
  */
 static void apply_task(void *arg, size_t task)
 {
